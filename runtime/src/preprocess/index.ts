@@ -1,2 +1,3 @@
 // Strokes -> 28x28 MNIST-style image: the one preprocessing used by the runtime, training and the PNG path.
-export const PREPROCESSING_ID = "mnist-com-v1";
+export { PREPROCESSING_ID, IMAGE_SIZE, renderStrokes, type RenderOptions } from "./strokes.js";
+export { centreOfMass } from "./raster.js";
