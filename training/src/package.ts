@@ -1,0 +1,85 @@
+// Writes a model package (model.onnx + manifest.json, as in DESIGN.md), validated before anything is written.
+import { createHash } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { MANIFEST_FILE, MODEL_FILE, validateManifest, type Manifest } from "@digit-kiosk/runtime/contracts/manifest";
+import { PREPROCESSING_ID } from "@digit-kiosk/runtime/preprocess/index";
+import { writeFileAtomic } from "./util/atomic-write.js";
+import type { Normalization } from "./normalization.js";
+
+export interface PackageInput {
+  name: string;
+  version: string;
+  onnx: Uint8Array;
+  opset: number;
+  inputName: string;
+  outputName: string;
+  normalization: Normalization;
+  metrics: Record<string, unknown>;
+  training: Record<string, unknown>;
+  /** defaults to now */
+  createdAt?: Date;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** The manifest for a package, checked with the runtime's own validator. */
+export function buildManifest(input: PackageInput): Manifest {
+  const manifest: Manifest = {
+    name: input.name,
+    version: input.version,
+    createdAt: (input.createdAt ?? new Date()).toISOString(),
+    sha256: sha256Hex(input.onnx),
+    opset: input.opset,
+    quantization: "none",
+    input: {
+      name: input.inputName,
+      shape: [1, 1, 28, 28],
+      layout: "NCHW",
+      pixelScale: input.normalization.pixelScale,
+      mean: input.normalization.mean,
+      std: input.normalization.std,
+    },
+    output: { name: input.outputName, kind: "logits" },
+    preprocessing: PREPROCESSING_ID,
+    metrics: input.metrics,
+    training: input.training,
+  };
+  return validateManifest(JSON.parse(JSON.stringify(manifest)) as unknown);
+}
+
+/**
+ * Creates dir if needed and writes model.onnx, then manifest.json (each atomically), so a
+ * reader that sees the new manifest also sees the model it describes. Returns the manifest.
+ */
+export async function writeModelPackage(dir: string, input: PackageInput): Promise<Manifest> {
+  const manifest = buildManifest(input);
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(path.join(dir, MODEL_FILE), input.onnx);
+  await writeFileAtomic(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/** Reads and checks a package: the manifest must validate and its sha256 must match model.onnx. */
+export async function readModelPackage(dir: string): Promise<{ manifest: Manifest; model: Uint8Array }> {
+  const manifestPath = path.join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(manifestPath, "utf8");
+  } catch {
+    throw new Error(`no ${MANIFEST_FILE} in ${dir}: not a model package`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${manifestPath} is not valid JSON: ${(err as Error).message}`);
+  }
+  const manifest = validateManifest(parsed);
+  const model = new Uint8Array(await readFile(path.join(dir, MODEL_FILE)));
+  const actual = sha256Hex(model);
+  if (actual !== manifest.sha256) throw new Error(`${MODEL_FILE} in ${dir} has sha256 ${actual}, its manifest says ${manifest.sha256}`);
+  return { manifest, model };
+}
