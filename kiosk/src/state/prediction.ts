@@ -1,0 +1,162 @@
+// Live predictions for the drawing: at most one request in flight, the newest drawing wins, stale answers are dropped.
+import { computed, signal, type ReadonlySignal } from "@preact/signals";
+import type { ModelRef, WsPredictMessage, WsServerMessage } from "@digit-kiosk/runtime/contracts/api";
+import type { ConnectionStatus } from "./connection.js";
+import type { DrawingModel } from "./drawing.js";
+import { decodeInput, predictMessage } from "./protocol.js";
+
+export interface PredictionView {
+  digit: number | null;
+  confident: boolean;
+  confidence: number;
+  probabilities: readonly number[];
+  /** the 28x28 image the model saw, white ink on black; null if the server sent none usable */
+  input: Uint8Array | null;
+  model: ModelRef;
+  elapsedMs: number;
+  /** the drawing revision this answers */
+  revision: number;
+}
+
+export interface PredictionError {
+  code: string;
+  message: string;
+  revision: number;
+}
+
+/** What predictions need from the socket (the Connection; a stand-in in unit tests). */
+export interface PredictionLink {
+  readonly status: ReadonlySignal<ConnectionStatus>;
+  /** bumps each time a socket opens */
+  readonly opens: ReadonlySignal<number>;
+  send(message: WsPredictMessage): boolean;
+  onMessage(listener: (message: WsServerMessage) => void): () => void;
+  /** drop the socket and reconnect */
+  restart(): void;
+}
+
+interface InFlight {
+  id: number;
+  revision: number;
+  generation: number;
+}
+
+/** An answer slower than this means the socket is stuck: reconnect. */
+const ANSWER_TIMEOUT_MS = 10_000;
+
+export class PredictionModel {
+  readonly result = signal<PredictionView | null>(null);
+  readonly error = signal<PredictionError | null>(null);
+  /** True while a request is in flight. */
+  readonly pending = signal(false);
+  /** True when what is shown answers the finished drawing as it is now. */
+  readonly settled = computed(() => {
+    const revision = this.drawing.revision.value;
+    const answered = this.result.value?.revision ?? this.error.value?.revision;
+    return !this.drawing.drawing.value && !this.pending.value && answered === revision;
+  });
+
+  private nextId = 1;
+  /** Answers to ids below this belong to a drawing that was cleared. */
+  private firstLiveId = 1;
+  /** The newest revision sent and not lost with a socket; -1 when none. */
+  private sentRevision = -1;
+  private inFlight: InFlight | null = null;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private cleanups: Array<() => void> = [];
+
+  constructor(
+    private readonly drawing: DrawingModel,
+    private readonly connection: PredictionLink,
+  ) {}
+
+  start(): void {
+    this.cleanups.push(
+      this.drawing.generation.subscribe(() => this.onCleared()),
+      this.drawing.revision.subscribe(() => this.pump()),
+      this.connection.opens.subscribe(() => this.pump()),
+      this.connection.status.subscribe((status) => {
+        if (status !== "connected") this.forgetInFlight();
+      }),
+      this.connection.onMessage((message) => this.receive(message)),
+      () => this.forgetInFlight(),
+    );
+  }
+
+  stop(): void {
+    for (const cleanup of this.cleanups.splice(0)) {
+      try {
+        cleanup();
+      } catch (err) {
+        console.error("prediction: cleanup failed", err);
+      }
+    }
+  }
+
+  private onCleared(): void {
+    this.result.value = null;
+    this.error.value = null;
+    this.firstLiveId = this.nextId;
+    this.sentRevision = -1;
+  }
+
+  /** Sends the current drawing unless a request is in flight or it was already sent. */
+  private pump(): void {
+    if (this.inFlight !== null || this.drawing.isEmpty.value) return;
+    const revision = this.drawing.revision.value;
+    if (revision === this.sentRevision) return;
+    const { width, height } = this.drawing.surface;
+    const id = this.nextId++;
+    if (!this.connection.send(predictMessage(id, this.drawing.strokes, width, height))) return;
+    this.sentRevision = revision;
+    this.inFlight = { id, revision, generation: this.drawing.generation.value };
+    this.pending.value = true;
+    this.timer = setTimeout(() => {
+      this.forgetInFlight();
+      this.connection.restart();
+    }, ANSWER_TIMEOUT_MS);
+  }
+
+  private receive(message: WsServerMessage): void {
+    const sent = this.inFlight;
+    if (sent === null || message.id !== sent.id) return;
+    this.settle();
+    const live = sent.id >= this.firstLiveId && sent.generation === this.drawing.generation.value;
+    if (live) {
+      switch (message.type) {
+        case "prediction":
+          this.result.value = {
+            digit: message.digit,
+            confident: message.confident,
+            confidence: message.confidence,
+            probabilities: message.probabilities,
+            input: decodeInput(message.input),
+            model: message.model,
+            elapsedMs: message.elapsedMs,
+            revision: sent.revision,
+          };
+          this.error.value = null;
+          break;
+        case "error":
+          this.result.value = null;
+          this.error.value = { ...message.error, revision: sent.revision };
+          break;
+      }
+    }
+    this.pump();
+  }
+
+  /** The request in flight will never be answered (socket gone): free the slot, resend later. */
+  private forgetInFlight(): void {
+    if (this.inFlight === null) return;
+    this.settle();
+    this.sentRevision = -1;
+  }
+
+  private settle(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.inFlight = null;
+    this.pending.value = false;
+  }
+}
