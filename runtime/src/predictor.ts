@@ -17,8 +17,13 @@ export class Predictor {
 
   async predictStrokes(request: PredictRequest): Promise<PredictionResult> {
     const started = performance.now();
+    this.models.current(); // 503 before any work when no model is loaded
+    return this.predictInput(renderStrokes(request.strokes, request.width, request.height), started);
+  }
+
+  /** Classifies an already prepared 28x28 input (784 bytes, white ink on black). */
+  async predictInput(input: Uint8Array, started = performance.now()): Promise<PredictionResult> {
     const engine = this.models.current();
-    const input = renderStrokes(request.strokes, request.width, request.height);
     const probs = await engine.infer(input);
     let best = 0;
     for (let d = 1; d < probs.length; d++) if (probs[d]! > probs[best]!) best = d;

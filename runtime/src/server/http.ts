@@ -5,6 +5,7 @@ import { ApiError, badRequest, toApiError, tooManyRequests, unsupportedType } fr
 import { logger } from "../log.js";
 import type { ModelStore } from "../model/store.js";
 import type { Predictor } from "../predictor.js";
+import { preparePng } from "../preprocess/png.js";
 import { readBody } from "./body.js";
 import { sendBytes, sendError, sendJson, type ResponseState } from "./respond.js";
 import type { StaticFile } from "./static.js";
@@ -126,15 +127,18 @@ export class HttpServer {
     const type = req.getHeader("content-type").split(";")[0]!.trim().toLowerCase();
     const lengthHeader = req.getHeader("content-length");
     const declared = lengthHeader === "" ? null : Number(lengthHeader);
-    if (type !== "application/json") {
-      sendError(res, state, unsupportedType(`content-type must be application/json, got "${type || "none"}"`));
+    if (type !== "application/json" && type !== "image/png") {
+      sendError(res, state, unsupportedType(`content-type must be application/json or image/png, got "${type || "none"}"`));
       return;
     }
     readBody(res, LIMITS.maxBodyBytes, declared !== null && Number.isFinite(declared) ? declared : null)
       .then(async (body) => {
-        const request = parsePredictRequest(parseJson(body));
-        const { prediction } = await this.options.predictor.predictStrokes(request);
-        sendJson(res, state, 200, prediction);
+        const { predictor } = this.options;
+        const result =
+          type === "image/png"
+            ? await predictor.predictInput(await preparePng(body))
+            : await predictor.predictStrokes(parsePredictRequest(parseJson(body)));
+        sendJson(res, state, 200, result.prediction);
       })
       .catch((err: unknown) => {
         if (!(err instanceof ApiError)) log.error("predict failed", { error: String(err) });
