@@ -61,7 +61,7 @@ after(async () => {
 });
 
 async function postPng(body: Buffer): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${app.url}/api/predict`, { method: "POST", headers: { "content-type": "image/png" }, body });
+  const res = await fetch(`${app.url}/api/predict`, { method: "POST", headers: { "content-type": "image/png" }, body: new Uint8Array(body).buffer });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 

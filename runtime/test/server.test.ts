@@ -216,7 +216,7 @@ describe("WebSocket /ws", () => {
     for (let i = 0; i < n; i++) {
       const msg = await ws.next();
       if (msg.type === "prediction") predictions++;
-      else if (msg.error.code === "too_many_requests") busy++;
+      else if (msg.type === "error" && msg.error.code === "too_many_requests") busy++;
     }
     assert.equal(predictions + busy, n);
     assert.ok(predictions >= 1);
