@@ -1,5 +1,6 @@
 // npm run bench: latency (p50, p99) and throughput of POST /api/predict and WS /ws at 1, 16 and 64
-// concurrent clients against the built runtime in its own process, plus its RSS idle and under load.
+// concurrent clients against the built runtime in its own process, plus its RSS idle and under load;
+// then fp32 vs int8 model latency (models.ts).
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -8,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { loadPendigits } from "../../training/src/data/pendigits.js";
+import { benchModelDirs, runModelBench } from "./models.js";
 import { buildPost, RawHttpClient } from "./rawhttp.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -157,6 +159,8 @@ async function main(): Promise<void> {
   } finally {
     child.kill("SIGTERM");
   }
+  // Model latency, fp32 vs int8, one sample on one thread, with the server stopped (models.ts).
+  await runModelBench(benchModelDirs());
 }
 
 main().catch((err: unknown) => {

@@ -2,15 +2,19 @@
 import { startApp } from "./app.js";
 import { configFromEnv } from "./config.js";
 import { logger } from "./log.js";
+import { livenessFor } from "./systemd/index.js";
 
 const log = logger("main");
 
 async function main(): Promise<void> {
   const app = await startApp(configFromEnv());
   log.info("ready", { url: `http://${app.config.host}:${app.port}` });
+  // Under systemd (Type=notify): READY after a self-test prediction, WATCHDOG while predictions succeed.
+  const liveness = livenessFor(app);
+  await liveness.start();
   const shutdown = (signal: string): void => {
     log.info("shutting down", { signal });
-    app.stop().then(
+    liveness.stop().then(() => app.stop()).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error("shutdown failed", { error: String(err) });

@@ -9,7 +9,26 @@ export interface PredictionResult {
   input: Uint8Array;
 }
 
+/**
+ * Applies a model's calibration to its probabilities: softmax(log p / T) == softmax(logits / T).
+ * Returns the input unchanged for T = 1.
+ */
+export function applyTemperature(probs: Float32Array, temperature: number): Float32Array {
+  if (temperature === 1) return probs;
+  const out = new Float32Array(probs.length);
+  let max = -Infinity;
+  for (let i = 0; i < probs.length; i++) {
+    out[i] = Math.log(Math.max(probs[i]!, 1e-30)) / temperature;
+    if (out[i]! > max) max = out[i]!;
+  }
+  let sum = 0;
+  for (let i = 0; i < out.length; i++) sum += out[i] = Math.exp(out[i]! - max);
+  for (let i = 0; i < out.length; i++) out[i]! /= sum;
+  return out;
+}
+
 export class Predictor {
+  /** @param confidenceThreshold used only for models whose manifest has no calibration */
   constructor(
     private readonly models: ModelStore,
     private readonly confidenceThreshold: number,
@@ -24,11 +43,13 @@ export class Predictor {
   /** Classifies an already prepared 28x28 input (784 bytes, white ink on black). */
   async predictInput(input: Uint8Array, started = performance.now()): Promise<PredictionResult> {
     const engine = this.models.current();
-    const probs = await engine.infer(input);
+    const calibration = engine.model.manifest.calibration;
+    const probs = applyTemperature(await engine.infer(input), calibration?.temperature ?? 1);
+    const threshold = calibration?.threshold ?? this.confidenceThreshold;
     let best = 0;
     for (let d = 1; d < probs.length; d++) if (probs[d]! > probs[best]!) best = d;
     const confidence = probs[best]!;
-    const confident = confidence >= this.confidenceThreshold && input.some((v) => v > 0);
+    const confident = confidence >= threshold && input.some((v) => v > 0);
     const { name, version } = engine.model.manifest;
     return {
       input,

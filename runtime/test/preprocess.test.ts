@@ -97,3 +97,24 @@ test("rendering is deterministic and does not depend on the surface size for a n
   const b = renderStrokes(seven(10, 10, 200), 1920, 1080);
   assert.deepEqual(a, b);
 });
+
+test("a shaky line (tremor, dense points) renders close to the steady line", () => {
+  const steady = seven(100, 50, 300, 0.002);
+  let state = 7;
+  const wobble = (): number => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return (state / 2147483648 - 0.5) * 6; // +-3 px tremor on a 300 px digit
+  };
+  const shaky = steady.map((s) => s.map(([x, y]) => [x + wobble(), y + wobble()] as [number, number]));
+  const diff = meanAbsDiff(renderStrokes(steady, 800, 480), renderStrokes(shaky, 800, 480));
+  assert.ok(diff < 8, `mean abs difference ${diff.toFixed(2)}`);
+  const box = inkBox(renderStrokes(shaky, 800, 480));
+  assert.ok(box.h >= 19 && box.h <= 21, `still fitted to 20 px: ${box.h}`);
+});
+
+test("a huge drawing running off the surface is scaled down like any other", () => {
+  const huge = renderStrokes(seven(-300, -200, 2000), 800, 480);
+  const normal = renderStrokes(seven(100, 50, 300), 800, 480);
+  const diff = meanAbsDiff(huge, normal);
+  assert.ok(diff < 3, `mean abs difference ${diff.toFixed(2)}`);
+});

@@ -2,7 +2,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { MANIFEST_FILE, MODEL_FILE, validateManifest, type Manifest } from "@digit-kiosk/runtime/contracts/manifest";
+import { MANIFEST_FILE, MODEL_FILE, validateManifest, type Calibration, type Manifest } from "@digit-kiosk/runtime/contracts/manifest";
 import { PREPROCESSING_ID } from "@digit-kiosk/runtime/preprocess/index";
 import { writeFileAtomic } from "./util/atomic-write.js";
 import type { Normalization } from "./normalization.js";
@@ -17,6 +17,8 @@ export interface PackageInput {
   normalization: Normalization;
   metrics: Record<string, unknown>;
   training: Record<string, unknown>;
+  /** optional "not sure" calibration (temperature + threshold) */
+  calibration?: Calibration;
   /** defaults to now */
   createdAt?: Date;
 }
@@ -46,6 +48,7 @@ export function buildManifest(input: PackageInput): Manifest {
     preprocessing: PREPROCESSING_ID,
     metrics: input.metrics,
     training: input.training,
+    ...(input.calibration !== undefined ? { calibration: input.calibration } : {}),
   };
   return validateManifest(JSON.parse(JSON.stringify(manifest)) as unknown);
 }

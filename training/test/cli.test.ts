@@ -1,4 +1,4 @@
-// Proves `npm run train` and `npm run eval` work end to end: a tiny run writes a valid package that eval reads back and scores the same.
+// Proves `npm run train` and `npm run eval` work end to end: a tiny run writes a valid package that eval reads back and scores the same; a mixed run with --val writes a calibrated package.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -40,9 +40,32 @@ describe("training CLIs", () => {
     const trainedAccuracy = manifest.metrics.mnistTestAccuracy ?? manifest.metrics.embeddedTestAccuracy;
 
     const evaluated = await cli("eval.ts", ["--model", out, "--set", set, "--json"]);
-    const result = JSON.parse(evaluated.stdout) as { accuracy: number; count: number; confusion: number[][] };
-    assert.equal(result.accuracy, trainedAccuracy);
+    const [result] = (JSON.parse(evaluated.stdout) as { reports: Array<{ topAccuracy: number; accuracy: number; count: number; confusion: number[][] }> }).reports;
+    assert.ok(result !== undefined);
+    assert.equal(result.topAccuracy, trainedAccuracy);
+    assert.ok(result.accuracy <= result.topAccuracy, "a null answer counts as wrong");
     assert.equal(result.confusion.flat().reduce((a, b) => a + b, 0), result.count);
+  });
+
+  it("a mix with --val keeps the best epoch, calibrates not-sure into the manifest, and eval applies it", async () => {
+    const out = path.join(dir, "mix");
+    const args = ["--data", "embedded,pendigits,non-digits", "--weights", "2,2,1", "--limit", "300", "--epoch-size", "256", "--epochs", "2"];
+    args.push("--width", "4", "--batch-size", "64", "--val", "pendigits-val", "--version", "0.0.2-mix", "--out", out);
+    const trained = await cli("train.ts", args);
+    assert.match(trained.stderr, /source pendigits: 300 samples, weight 2/);
+    assert.match(trained.stderr, /kept epoch [12] \(best mean validation accuracy\)/);
+    assert.match(trained.stderr, /calibration: temperature [\d.]+ .*threshold [\d.]+/);
+    const manifest = validateManifest(JSON.parse(await readFile(path.join(out, "manifest.json"), "utf8")) as unknown);
+    assert.ok(manifest.calibration !== undefined && manifest.calibration.temperature > 0);
+    assert.deepEqual(manifest.training.validationSets, ["pendigits-val"]);
+    assert.equal(manifest.training.data, "embedded,pendigits,non-digits");
+
+    const evaluated = await cli("eval.ts", ["--model", out, "--set", "pendigits-val,non-digits", "--json"]);
+    const { reports } = JSON.parse(evaluated.stdout) as { reports: Array<{ set: string; via: string; count: number; answeredShare: number }> };
+    assert.deepEqual(reports.map((r) => [r.set, r.count]), [["pendigits-val", 1499], ["non-digits", 320]]);
+    assert.match(reports[0]!.via, new RegExp(`T ${manifest.calibration.temperature}, threshold ${manifest.calibration.threshold}`));
+    // the threshold was chosen so that at most 0.5 % of the validation digits are null
+    assert.ok(reports[0]!.answeredShare >= 0.995, `answered ${reports[0]!.answeredShare}`);
   });
 
   it("eval refuses a folder that is not a package and train rejects bad flags, with exit codes", async () => {
@@ -54,6 +77,16 @@ describe("training CLIs", () => {
     await assert.rejects(cli("train.ts", ["--epochs", "zero"]), (err: { code: number; stderr: string }) => {
       assert.equal(err.code, 2);
       assert.match(err.stderr, /--epochs must be an integer >= 1, got "zero"/);
+      return true;
+    });
+    await assert.rejects(cli("train.ts", ["--data", "embedded,pendigits", "--weights", "1"]), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 2);
+      assert.match(err.stderr, /--weights needs 2 positive numbers/);
+      return true;
+    });
+    await assert.rejects(cli("train.ts", ["--data", "embedded", "--val", "mnist-test"]), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 2);
+      assert.match(err.stderr, /test sets stay for testing/);
       return true;
     });
   });

@@ -1,5 +1,11 @@
-// Turns pointer events (finger, pen, mouse) on the canvas into strokes: the first pointer draws, others are ignored.
+// Turns pointer events (finger, pen, mouse) on the canvas into strokes: the first finger draws; a second
+// finger, and any contact as large as a palm, are ignored.
 import type { DrawingModel, Sample } from "../state/drawing.js";
+
+/** A touch contact wider or taller than this (CSS px) is a palm or a wrist, not a fingertip. */
+export const PALM_PX = 120;
+
+const isPalm = (e: PointerEvent): boolean => e.pointerType === "touch" && (e.width > PALM_PX || e.height > PALM_PX);
 
 export function attachPointerInput(canvas: HTMLCanvasElement, drawing: DrawingModel): () => void {
   let active: number | null = null;
@@ -21,7 +27,8 @@ export function attachPointerInput(canvas: HTMLCanvasElement, drawing: DrawingMo
 
   const onDown = (e: PointerEvent): void => {
     e.preventDefault();
-    if (active !== null || !e.isPrimary || (e.pointerType === "mouse" && e.button !== 0)) return;
+    // Not isPrimary: when a palm lands first, the finger after it is not primary but must draw.
+    if (active !== null || isPalm(e) || (e.pointerType === "mouse" && e.button !== 0)) return;
     active = e.pointerId;
     const rect = canvas.getBoundingClientRect();
     origin = { left: rect.left + canvas.clientLeft, top: rect.top + canvas.clientTop };
@@ -36,6 +43,11 @@ export function attachPointerInput(canvas: HTMLCanvasElement, drawing: DrawingMo
   const onMove = (e: PointerEvent): void => {
     if (e.pointerId !== active) return;
     e.preventDefault();
+    if (isPalm(e)) {
+      // The contact grew into a palm (a hand coming to rest): stop the stroke here.
+      finish();
+      return;
+    }
     const coalesced = typeof e.getCoalescedEvents === "function" ? e.getCoalescedEvents() : [];
     drawing.extendStroke((coalesced.length > 0 ? coalesced : [e]).map(sample));
   };

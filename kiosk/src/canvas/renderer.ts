@@ -1,4 +1,5 @@
-// Paints strokes on a canvas: devicePixelRatio-aware backing store, round ink, incremental while drawing.
+// Paints strokes on a canvas like ink: a low-latency (desynchronized) context where the browser has one,
+// devicePixelRatio-aware, smoothed with quadratic curves through the midpoints, incremental while drawing.
 import type { Stroke } from "@digit-kiosk/runtime/contracts/api";
 
 export const SURFACE_COLOR = "#000000";
@@ -17,7 +18,8 @@ export class InkRenderer {
   private painted: number[] = [];
 
   constructor(private readonly canvas: HTMLCanvasElement) {
-    const ctx = canvas.getContext("2d", { alpha: false });
+    // desynchronized: the canvas skips the compositor's frame queue, so ink follows the finger sooner.
+    const ctx = canvas.getContext("2d", { alpha: false, desynchronized: true });
     if (ctx === null) throw new Error("2d canvas context is unavailable");
     this.ctx = ctx;
   }
@@ -48,14 +50,7 @@ export class InkRenderer {
         ctx.arc(first[0], first[1], this.lineWidth / 2, 0, Math.PI * 2);
         ctx.fill();
       } else {
-        ctx.beginPath();
-        const start = stroke[Math.max(0, from - 1)];
-        if (start !== undefined) ctx.moveTo(start[0], start[1]);
-        for (let j = Math.max(1, from); j < stroke.length; j++) {
-          const p = stroke[j];
-          if (p !== undefined) ctx.lineTo(p[0], p[1]);
-        }
-        ctx.stroke();
+        paintSmooth(ctx, stroke, from);
       }
       this.painted[i] = stroke.length;
     });
@@ -76,4 +71,31 @@ export class InkRenderer {
     ctx.fillStyle = INK_COLOR;
     this.painted = [];
   }
+}
+
+const mid = (a: Stroke[number], b: Stroke[number]): [number, number] => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+
+/**
+ * Paints points from..end of a stroke as quadratic curves through the midpoints (each point is a
+ * control point), then a straight tail to the last point. Continuing a stroke starts again at the
+ * midpoint where the curves ended, so the painted line stays one smooth path.
+ */
+function paintSmooth(ctx: CanvasRenderingContext2D, stroke: Stroke, from: number): void {
+  const n = stroke.length;
+  const first = stroke[0];
+  if (first === undefined || n < 2) return;
+  ctx.beginPath();
+  if (from <= 1) ctx.moveTo(first[0], first[1]);
+  else {
+    const [x, y] = mid(stroke[from - 2]!, stroke[from - 1]!);
+    ctx.moveTo(x, y);
+  }
+  for (let j = Math.max(1, from - 1); j < n - 1; j++) {
+    const p = stroke[j]!;
+    const [x, y] = mid(p, stroke[j + 1]!);
+    ctx.quadraticCurveTo(p[0], p[1], x, y);
+  }
+  const last = stroke[n - 1]!;
+  ctx.lineTo(last[0], last[1]);
+  ctx.stroke();
 }

@@ -1,15 +1,22 @@
-// The big answer: the digit the network reads, or a plain word when it is not sure.
+// The big answer: the digit the network reads, or a plain word when it is not sure; then "Was I right?".
+import type { Messages } from "../messages.js";
 import type { DrawingModel } from "../state/drawing.js";
+import type { FeedbackModel } from "../state/feedback.js";
 import type { PredictionModel } from "../state/prediction.js";
+import { FeedbackAsk } from "./Feedback.js";
 
 type AnswerState = "empty" | "waiting" | "digit" | "unsure" | "error";
 
-const ERROR_TEXT: Record<string, string> = {
-  no_model: "No model loaded",
-  too_many_requests: "Busy, one moment",
-};
+export interface AnswerProps {
+  drawing: DrawingModel;
+  prediction: PredictionModel;
+  feedback: FeedbackModel;
+  t: Messages;
+  /** "Was I right?" is offered (not in classroom mode) */
+  ask: boolean;
+}
 
-export function Answer({ drawing, prediction }: { drawing: DrawingModel; prediction: PredictionModel }) {
+export function Answer({ drawing, prediction, feedback, t, ask }: AnswerProps) {
   const result = prediction.result.value;
   const error = prediction.error.value;
   const empty = drawing.isEmpty.value;
@@ -23,6 +30,7 @@ export function Answer({ drawing, prediction }: { drawing: DrawingModel; predict
           ? "unsure"
           : "digit";
   const digit = state === "digit" && result !== null && result.digit !== null ? String(result.digit) : "";
+  const errorText = error?.code === "no_model" ? t.errorNoModel : error?.code === "too_many_requests" ? t.errorBusy : t.errorOther;
 
   return (
     <div
@@ -31,30 +39,39 @@ export function Answer({ drawing, prediction }: { drawing: DrawingModel; predict
       data-state={state}
       data-digit={digit}
       data-settled={String(prediction.settled.value)}
-      role="status"
       aria-live="polite"
     >
       {state === "digit" && result !== null ? (
         <>
           <span class="answer-digit">{digit}</span>
-          <span class="answer-caption">{Math.round(result.confidence * 100)}% sure</span>
+          <div class="answer-side">
+            <span class="answer-caption answer-sure">{t.sure(Math.round(result.confidence * 100))}</span>
+            {ask && <FeedbackAsk feedback={feedback} t={t} unsure={false} />}
+          </div>
         </>
       ) : state === "unsure" ? (
         <>
-          <span class="answer-word">Not sure</span>
-          <span class="answer-caption">Try drawing it again</span>
+          <span class="answer-word">{t.notSure}</span>
+          <div class="answer-side">
+            <span class="answer-caption">{t.notSureHint}</span>
+            {ask && <FeedbackAsk feedback={feedback} t={t} unsure={true} />}
+          </div>
         </>
-      ) : state === "error" && error !== null ? (
+      ) : state === "error" ? (
         <>
-          <span class="answer-word">{ERROR_TEXT[error.code] ?? "Cannot read that"}</span>
-          <span class="answer-caption">Clear and try again</span>
+          <span class="answer-word">{errorText}</span>
+          <div class="answer-side">
+            <span class="answer-caption">{t.errorHint}</span>
+          </div>
         </>
       ) : state === "waiting" ? (
         <span class="answer-digit answer-muted">…</span>
       ) : (
         <>
           <span class="answer-digit answer-muted">?</span>
-          <span class="answer-caption">Draw one digit, 0 to 9</span>
+          <div class="answer-side">
+            <span class="answer-caption">{t.emptyCaption}</span>
+          </div>
         </>
       )}
     </div>

@@ -5,10 +5,10 @@ const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
 
 const percent = (p: number): string => `${Math.round(p * 100)}%`;
 
-export function Bars({ prediction }: { prediction: PredictionModel }) {
+export function Bars({ prediction, label }: { prediction: PredictionModel; label: string }) {
   const result = prediction.result.value;
   return (
-    <ol class="bars" aria-label="How sure the network is of each digit">
+    <ol class="bars" aria-label={label}>
       {DIGITS.map((d) => {
         const p = Math.min(1, Math.max(0, result?.probabilities[d] ?? 0));
         const top = result !== null && result.digit === d;

@@ -3,9 +3,13 @@ import { useEffect, useRef } from "preact/hooks";
 import { attachPointerInput } from "../canvas/pointer.js";
 import { InkRenderer } from "../canvas/renderer.js";
 import { observeSize } from "../canvas/size.js";
+import type { Messages } from "../messages.js";
 import type { DrawingModel } from "../state/drawing.js";
 
-export function Canvas({ drawing }: { drawing: DrawingModel }) {
+/** Marks the moment the pad can first take ink (read by the kiosk bench). */
+const READY_MARK = "kiosk-canvas-ready";
+
+export function Canvas({ drawing, t }: { drawing: DrawingModel; t: Messages }) {
   const ref = useRef<HTMLCanvasElement>(null);
 
   useEffect(() => {
@@ -17,6 +21,7 @@ export function Canvas({ drawing }: { drawing: DrawingModel }) {
       drawing.setSurface(size.cssWidth, size.cssHeight);
       renderer.resize(size.cssWidth, size.cssHeight, size.deviceWidth, size.deviceHeight);
       paint();
+      if (performance.getEntriesByName(READY_MARK).length === 0) performance.mark(READY_MARK);
     });
     // Every change, clears included, bumps the revision.
     const stopPaint = drawing.revision.subscribe(paint);
@@ -30,10 +35,10 @@ export function Canvas({ drawing }: { drawing: DrawingModel }) {
 
   return (
     <div class="pad">
-      <canvas ref={ref} class="pad-canvas" data-testid="canvas" aria-label="Drawing area: draw one digit with your finger" />
+      <canvas ref={ref} class="pad-canvas" data-testid="canvas" aria-label={t.canvasLabel} />
       {drawing.isEmpty.value && (
         <p class="pad-hint" aria-hidden="true">
-          Draw a digit here
+          {t.padHint}
         </p>
       )}
     </div>

@@ -18,7 +18,7 @@ function paint(canvas: HTMLCanvasElement, pixels: Uint8Array | null): void {
   ctx.putImageData(image, 0, 0);
 }
 
-export function InputPreview({ prediction }: { prediction: PredictionModel }) {
+export function InputPreview({ prediction, caption }: { prediction: PredictionModel; caption: string }) {
   const ref = useRef<HTMLCanvasElement>(null);
 
   useEffect(() => {
@@ -35,9 +35,9 @@ export function InputPreview({ prediction }: { prediction: PredictionModel }) {
         width={INPUT_SIDE}
         height={INPUT_SIDE}
         data-testid="input-preview"
-        aria-label="The 28 by 28 image the network saw"
+        aria-label={caption}
       />
-      <figcaption class="preview-caption">What it sees</figcaption>
+      <figcaption class="preview-caption">{caption}</figcaption>
     </figure>
   );
 }

@@ -1,12 +1,15 @@
 // The WebSocket to the runtime: connects, reconnects with backoff, and hands parsed messages to listeners.
 import { signal } from "@preact/signals";
-import type { WsPredictMessage, WsServerMessage } from "@digit-kiosk/runtime/contracts/api";
+import type { WsAnyServerMessage, WsClientMessage } from "@digit-kiosk/runtime/contracts/api";
 import { Backoff } from "./backoff.js";
 import { parseServerMessage } from "./protocol.js";
 
 export type ConnectionStatus = "connecting" | "connected" | "reconnecting";
 
-type Listener = (message: WsServerMessage) => void;
+type Listener = (message: WsAnyServerMessage) => void;
+
+/** Marks the first open socket (read by the kiosk bench). */
+const CONNECTED_MARK = "kiosk-connected";
 
 /** An open socket that lived this long counts as healthy: the backoff starts over after it. */
 const STABLE_MS = 3_000;
@@ -54,7 +57,7 @@ export class Connection {
   }
 
   /** Sends when open; false when the message could not be sent. */
-  send(message: WsPredictMessage): boolean {
+  send(message: WsClientMessage): boolean {
     if (this.socket === null || this.socket.readyState !== WebSocket.OPEN) return false;
     this.socket.send(JSON.stringify(message));
     return true;
@@ -77,6 +80,7 @@ export class Connection {
     }
     this.socket = socket;
     socket.onopen = () => {
+      if (performance.getEntriesByName(CONNECTED_MARK).length === 0) performance.mark(CONNECTED_MARK);
       this.openedAt = Date.now();
       this.status.value = "connected";
       this.opens.value += 1;

@@ -1,6 +1,6 @@
 // The drawing being made: strokes of [x, y, t] in CSS pixels of the canvas, with signals views can follow.
 import { computed, signal } from "@preact/signals";
-import { LIMITS, type Stroke } from "@digit-kiosk/runtime/contracts/api";
+import { LIMITS, type Point, type Stroke } from "@digit-kiosk/runtime/contracts/api";
 
 export interface Surface {
   width: number;
@@ -41,11 +41,16 @@ export class DrawingModel {
     return this.size;
   }
 
-  /** Records the canvas size in CSS pixels; a drawing made at another size is cleared. */
+  /** Records the canvas size in CSS pixels; a drawing made at another size is scaled to the new one. */
   setSurface(width: number, height: number): void {
-    if (width === this.size.width && height === this.size.height) return;
+    const old = this.size;
+    if (width === old.width && height === old.height) return;
     this.size = { width, height };
-    if (this.list.length > 0) this.clear();
+    if (this.list.length === 0 || old.width <= 0 || old.height <= 0) return;
+    const sx = width / old.width;
+    const sy = height / old.height;
+    this.list = this.list.map((stroke) => stroke.map((p): Point => (p.length === 3 ? [round1(p[0] * sx), round1(p[1] * sy), p[2]] : [round1(p[0] * sx), round1(p[1] * sy)])));
+    this.revision.value += 1;
   }
 
   /** Starts a stroke; past the API's stroke or point limits the drawing takes no more ink. */

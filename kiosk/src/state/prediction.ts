@@ -1,6 +1,6 @@
 // Live predictions for the drawing: at most one request in flight, the newest drawing wins, stale answers are dropped.
 import { computed, signal, type ReadonlySignal } from "@preact/signals";
-import type { ModelRef, WsPredictMessage, WsServerMessage } from "@digit-kiosk/runtime/contracts/api";
+import type { ModelRef, WsAnyServerMessage, WsClientMessage } from "@digit-kiosk/runtime/contracts/api";
 import type { ConnectionStatus } from "./connection.js";
 import type { DrawingModel } from "./drawing.js";
 import { decodeInput, predictMessage } from "./protocol.js";
@@ -29,8 +29,8 @@ export interface PredictionLink {
   readonly status: ReadonlySignal<ConnectionStatus>;
   /** bumps each time a socket opens */
   readonly opens: ReadonlySignal<number>;
-  send(message: WsPredictMessage): boolean;
-  onMessage(listener: (message: WsServerMessage) => void): () => void;
+  send(message: WsClientMessage): boolean;
+  onMessage(listener: (message: WsAnyServerMessage) => void): () => void;
   /** drop the socket and reconnect */
   restart(): void;
 }
@@ -117,7 +117,7 @@ export class PredictionModel {
     }, ANSWER_TIMEOUT_MS);
   }
 
-  private receive(message: WsServerMessage): void {
+  private receive(message: WsAnyServerMessage): void {
     const sent = this.inFlight;
     if (sent === null || message.id !== sent.id) return;
     this.settle();
@@ -140,6 +140,9 @@ export class PredictionModel {
         case "error":
           this.result.value = null;
           this.error.value = { ...message.error, revision: sent.revision };
+          break;
+        case "explanation":
+          // answers to "explain" carry string ids: the classroom model's, never ours
           break;
       }
     }

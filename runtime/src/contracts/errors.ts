@@ -8,6 +8,7 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "too_many_requests"
   | "not_found"
+  | "forbidden"
   | "method_not_allowed"
   | "no_model"
   | "internal";
@@ -36,6 +37,7 @@ export const badRequest = (message: string, code: ErrorCode = "invalid_body"): A
 export const tooLarge = (message: string): ApiError => new ApiError(413, "payload_too_large", message);
 export const unsupportedType = (message: string): ApiError => new ApiError(415, "unsupported_media_type", message);
 export const tooManyRequests = (message: string): ApiError => new ApiError(429, "too_many_requests", message);
+export const forbidden = (message: string): ApiError => new ApiError(403, "forbidden", message);
 export const noModel = (): ApiError => new ApiError(503, "no_model", "no model is loaded");
 
 /** Anything thrown that is not an ApiError becomes a 500 without leaking internals. */

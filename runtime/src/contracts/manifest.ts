@@ -18,6 +18,26 @@ export interface ManifestOutput {
   kind: "logits" | "probabilities";
 }
 
+/** Golden digits shipped inside the package: 28x28 inputs with the digit the model must answer (see model/golden.ts). */
+export interface ManifestGolden {
+  /** a file name inside the package folder */
+  file: string;
+  /** hex sha256 of that file */
+  sha256: string;
+  count: number;
+}
+
+/**
+ * Optional "not sure" calibration of a model (absent in older manifests): the runtime answers with
+ * softmax(logits / temperature) and gives digit null when the top probability is below threshold.
+ */
+export interface Calibration {
+  temperature: number;
+  threshold: number;
+  /** how it was fitted, for people */
+  method?: string;
+}
+
 export interface Manifest {
   name: string;
   version: string;
@@ -32,6 +52,10 @@ export interface Manifest {
   preprocessing: string;
   metrics: Record<string, unknown>;
   training: Record<string, unknown>;
+  /** optional: golden digits the validator runs before a model is activated */
+  golden?: ManifestGolden;
+  /** optional: temperature and "not sure" threshold fitted on validation data */
+  calibration?: Calibration;
 }
 
 export class ManifestError extends Error {
@@ -80,8 +104,28 @@ export function validateManifest(value: unknown): Manifest {
     str(output, "name", "output.");
     if (output.kind !== "logits" && output.kind !== "probabilities") problems.push('output.kind must be "logits" or "probabilities"');
   }
+  if (value.calibration !== undefined) {
+    const cal = value.calibration;
+    if (!isObject(cal)) problems.push("calibration must be an object when present");
+    else {
+      const t = cal.temperature;
+      if (typeof t !== "number" || !Number.isFinite(t) || t <= 0) problems.push("calibration.temperature must be a positive number");
+      const p = cal.threshold;
+      if (typeof p !== "number" || !Number.isFinite(p) || p < 0 || p > 1) problems.push("calibration.threshold must be a number in [0, 1]");
+      if (cal.method !== undefined && typeof cal.method !== "string") problems.push("calibration.method must be a string when present");
+    }
+  }
   if (!isObject(value.metrics)) problems.push("metrics must be an object");
   if (!isObject(value.training)) problems.push("training must be an object");
+  const golden = value.golden;
+  if (golden !== undefined) {
+    if (!isObject(golden)) problems.push("golden must be an object");
+    else {
+      if (typeof golden.file !== "string" || !/^[\w.-]+$/.test(golden.file) || golden.file.startsWith(".")) problems.push("golden.file must be a plain file name in the package");
+      if (typeof golden.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(golden.sha256)) problems.push("golden.sha256 must be 64 lowercase hex digits");
+      if (typeof golden.count !== "number" || !Number.isInteger(golden.count) || golden.count < 1) problems.push("golden.count must be a positive integer");
+    }
+  }
   if (problems.length > 0) throw new ManifestError(problems);
   return value as unknown as Manifest;
 }

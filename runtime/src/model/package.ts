@@ -35,6 +35,25 @@ async function readOrProblem(file: string, problems: string[]): Promise<Buffer |
   }
 }
 
+/** Checks that a session has the input and output its manifest names, with the right type and shape. */
+export function checkSessionIo(session: ort.InferenceSession, manifest: Manifest): { problems: string[]; maxBatch: number } {
+  const problems: string[] = [];
+  const input = session.inputMetadata.find((m) => m.name === manifest.input.name);
+  if (input === undefined) problems.push(`model has no input "${manifest.input.name}" (it has ${session.inputNames.join(", ")})`);
+  if (!session.outputNames.includes(manifest.output.name)) {
+    problems.push(`model has no output "${manifest.output.name}" (it has ${session.outputNames.join(", ")})`);
+  }
+  let maxBatch = 1;
+  if (input !== undefined && input.isTensor) {
+    const [batch, ...rest] = input.shape;
+    if (input.type !== "float32") problems.push(`model input must be float32, is ${input.type}`);
+    if (rest.join(",") !== "1,28,28") problems.push(`model input shape is [${input.shape.join(",")}], manifest says [1,1,28,28]`);
+    if (typeof batch === "string") maxBatch = Number.MAX_SAFE_INTEGER;
+    else if (batch !== 1) problems.push(`model input batch dimension is ${batch}, expected 1 or symbolic`);
+  }
+  return { problems, maxBatch };
+}
+
 export async function loadPackage(dir: string, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<LoadedModel> {
   const problems: string[] = [];
   const manifestBytes = await readOrProblem(path.join(dir, MANIFEST_FILE), problems);
@@ -63,19 +82,8 @@ export async function loadPackage(dir: string, sessionOptions: ort.InferenceSess
     throw new PackageError(dir, [`onnxruntime cannot load model.onnx: ${(err as Error).message}`]);
   }
 
-  const input = session.inputMetadata.find((m) => m.name === manifest.input.name);
-  if (input === undefined) problems.push(`model has no input "${manifest.input.name}" (it has ${session.inputNames.join(", ")})`);
-  if (!session.outputNames.includes(manifest.output.name)) {
-    problems.push(`model has no output "${manifest.output.name}" (it has ${session.outputNames.join(", ")})`);
-  }
-  let maxBatch = 1;
-  if (input !== undefined && input.isTensor) {
-    const [batch, ...rest] = input.shape;
-    if (input.type !== "float32") problems.push(`model input must be float32, is ${input.type}`);
-    if (rest.join(",") !== "1,28,28") problems.push(`model input shape is [${input.shape.join(",")}], manifest says [1,1,28,28]`);
-    if (typeof batch === "string") maxBatch = Number.MAX_SAFE_INTEGER;
-    else if (batch !== 1) problems.push(`model input batch dimension is ${batch}, expected 1 or symbolic`);
-  }
+  const { problems: ioProblems, maxBatch } = checkSessionIo(session, manifest);
+  problems.push(...ioProblems);
   if (problems.length > 0) {
     await session.release();
     throw new PackageError(dir, problems);

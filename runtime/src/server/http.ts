@@ -1,13 +1,15 @@
 // The uWebSockets.js server of the API contract: kiosk files, /healthz, POST /api/predict, WS /ws.
 import uWS from "uWebSockets.js";
-import { LIMITS, parseJson, parsePredictRequest, type Health, type WsServerMessage } from "../contracts/api.js";
+import { LIMITS, parseJson, parsePredictRequest, type Health, type WsAnyServerMessage } from "../contracts/api.js";
 import { ApiError, badRequest, toApiError, tooManyRequests, unsupportedType } from "../contracts/errors.js";
 import { logger } from "../log.js";
 import type { ModelStore } from "../model/store.js";
 import type { Predictor } from "../predictor.js";
 import { preparePng } from "../preprocess/png.js";
+import { AdminRoutes } from "./admin.js";
 import { readBody } from "./body.js";
 import { sendBytes, sendError, sendJson, type ResponseState } from "./respond.js";
+import type { KioskRoutes } from "./routes-kiosk.js";
 import type { StaticFile } from "./static.js";
 
 const log = logger("http");
@@ -28,6 +30,8 @@ export interface HttpServerOptions {
   models: ModelStore;
   predictor: Predictor;
   staticFiles: Map<string, StaticFile>;
+  /** the kiosk's extra routes (kiosk config, feedback, operator status, WS explain); absent in a bare API server */
+  kiosk?: KioskRoutes;
 }
 
 export class HttpServer {
@@ -35,8 +39,12 @@ export class HttpServer {
   private readonly sockets = new Set<uWS.WebSocket<SocketData>>();
   private readonly startedAt = Date.now();
   private boundPort = 0;
+  /** the deploy receiver's loopback-only, token-protected model swap (server/admin.ts) */
+  private readonly admin: AdminRoutes;
 
-  constructor(private readonly options: HttpServerOptions) {}
+  constructor(private readonly options: HttpServerOptions) {
+    this.admin = new AdminRoutes(options.models);
+  }
 
   get port(): number {
     return this.boundPort;
@@ -72,6 +80,8 @@ export class HttpServer {
         this.sockets.delete(ws);
       },
     });
+    this.options.kiosk?.register(app);
+    this.admin.register(app);
     app.get("/*", (res, req) => this.serveStatic(res, req));
     app.any("/*", (res, req) => {
       sendError(res, { aborted: false, done: false }, new ApiError(404, "not_found", `no route for ${req.getMethod().toUpperCase()} ${req.getUrl()}`));
@@ -90,9 +100,11 @@ export class HttpServer {
       });
     });
     log.info("listening", { url: `http://${host}:${this.boundPort}` });
+    await this.admin.start(host, this.boundPort);
   }
 
   async stop(): Promise<void> {
+    await this.admin.stop();
     if (this.listenSocket !== null) {
       uWS.us_listen_socket_close(this.listenSocket);
       this.listenSocket = null;
@@ -149,7 +161,7 @@ export class HttpServer {
   private predictWs(ws: uWS.WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void {
     const data = ws.getUserData();
     let id: unknown = null;
-    const reply = (msg: WsServerMessage): void => {
+    const reply = (msg: WsAnyServerMessage): void => {
       if (data.closed || ws.getBufferedAmount() > MAX_BUFFERED) return;
       ws.send(JSON.stringify(msg), false);
     };
@@ -164,6 +176,20 @@ export class HttpServer {
       const body = parseJson(new Uint8Array(message));
       if (typeof body === "object" && body !== null && !Array.isArray(body)) id = (body as Record<string, unknown>).id ?? null;
       const type = (body as Record<string, unknown> | null)?.type;
+      const kiosk = this.options.kiosk;
+      if (type === "explain" && kiosk !== undefined) {
+        const request = parsePredictRequest(body);
+        if (data.pending >= MAX_PENDING_PER_SOCKET) throw tooManyRequests("wait for the previous answers before sending more");
+        data.pending++;
+        kiosk
+          .explain(request)
+          .then((explanation) => reply({ type: "explanation", id, ...explanation }))
+          .catch(fail)
+          .finally(() => {
+            data.pending--;
+          });
+        return;
+      }
       if (type !== "predict") throw badRequest(`unknown message type ${JSON.stringify(type ?? null)}; expected "predict"`);
       const request = parsePredictRequest(body);
       if (data.pending >= MAX_PENDING_PER_SOCKET) throw tooManyRequests("wait for the previous answers before sending more");

