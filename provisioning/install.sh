@@ -27,7 +27,6 @@ rotate=""
 read_only_root=0
 debs=""
 packages=1
-NO_START=0
 health_timeout=180
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }

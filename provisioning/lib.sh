@@ -2,10 +2,11 @@
 # Shared by install.sh and upgrade.sh: logging, dry-run, staging root, bundle reading, releases,
 # atomic links, health checks, activation with automatic rollback. Sourced, never run.
 
-# Set by the sourcing script: PROG (name for messages); ROOT ("" for the live system, or a staging
-# directory); DRY_RUN (0|1).
-ROOT=${ROOT:-}
-DRY_RUN=${DRY_RUN:-0}
+# Set by the sourcing script's options, never taken from the environment: ROOT ("" for the live
+# system, or a staging directory), DRY_RUN (0|1), NO_START (0|1). PROG names the script in messages.
+ROOT=""
+DRY_RUN=0
+NO_START=0
 
 readonly APP_DIR=/opt/digit-kiosk
 readonly STATE_DIR=/var/lib/digit-kiosk

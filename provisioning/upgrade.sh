@@ -16,7 +16,6 @@ source "$(dirname "$(readlink -f "$0")")/lib.sh"
 bundle=""
 rollback=0
 timeout_s=120
-NO_START=0
 
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
 

@@ -4,17 +4,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages the tests use: a real browser, a real sshd, systemd tooling, arm64 emulation.
+wanted=(chromium fonts-dejavu-core openssh-server ansible-core shellcheck socat systemd-container cage
+  qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross)
 missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
 if ((${#missing[@]} > 0)); then
   echo "test: installing Debian packages: ${missing[*]}"
   if [[ $(id -u) -eq 0 ]]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   elif sudo -n true 2>/dev/null; then
     sudo apt-get update -qq
-    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "test: missing Debian packages ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
     exit 1

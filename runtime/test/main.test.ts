@@ -24,10 +24,12 @@ async function waitFor(predicate: () => boolean, what: string, limitMs = 30000):
   }
 }
 
-test("SIGTERM stops a serving runtime with exit code 0", async () => {
+test("SIGTERM stops a serving runtime with exit code 0", async (t) => {
   const p = run({ PORT: "0", HOST: "127.0.0.1" });
-  await waitFor(() => /ready/.test(p.output()), "the ready line");
-  const port = Number(/"url":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(p.output())![1]);
+  t.after(() => p.child.kill("SIGKILL"));
+  const readyLine = /\[main\] ready \{"url":"http:\/\/127\.0\.0\.1:(\d+)"/;
+  await waitFor(() => readyLine.test(p.output()), "the ready line");
+  const port = Number(readyLine.exec(p.output())![1]);
   const res = await fetch(`http://127.0.0.1:${port}/healthz`);
   assert.equal(res.status, 200);
   p.child.kill("SIGTERM");
@@ -35,15 +37,17 @@ test("SIGTERM stops a serving runtime with exit code 0", async () => {
   assert.match(p.output(), /shutting down/);
 });
 
-test("an invalid config fails start-up with every problem named", async () => {
+test("an invalid config fails start-up with every problem named", async (t) => {
   const p = run({ PORT: "99999", CONFIDENCE_THRESHOLD: "2" });
+  t.after(() => p.child.kill("SIGKILL"));
   assert.equal(await p.exited, 1);
   assert.match(p.output(), /PORT/);
   assert.match(p.output(), /CONFIDENCE_THRESHOLD/);
 });
 
-test("a missing model fails start-up clearly", async () => {
+test("a missing model fails start-up clearly", async (t) => {
   const p = run({ PORT: "0", MODEL_DIR: "/nonexistent/model" });
+  t.after(() => p.child.kill("SIGKILL"));
   assert.equal(await p.exited, 1);
   assert.match(p.output(), /manifest\.json/);
 });
