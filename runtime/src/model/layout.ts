@@ -1,9 +1,11 @@
 // The device's model store on disk (DESIGN.md): <root>/<sha256>/ holds one package each, <root>/current and
 // <root>/previous are relative symlinks switched atomically, <root>/.bundled names the bundled default.
 // Shared by the runtime's ModelStore and the deploy receiver; every write is temp file/link + fsync + rename.
-import { randomBytes } from "node:crypto";
-import { open, readFile, readlink, rename, rm, symlink } from "node:fs/promises";
+import { readFile, readlink, rename, rm, symlink } from "node:fs/promises";
 import path from "node:path";
+import { fsyncDir, tempName, writeFileAtomic } from "../util/atomic-write.js";
+
+export { fsyncDir, writeFileAtomic };
 
 export const CURRENT_LINK = "current";
 export const PREVIOUS_LINK = "previous";
@@ -42,16 +44,7 @@ export async function readBundledId(root: string): Promise<string | null> {
   return isPackageId(id) ? id : null;
 }
 
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
-const tempName = (dir: string, base: string): string => path.join(dir, `.${base}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
 
 /** Points root/name at the package id: a new relative symlink renamed over the old one, then the folder fsynced. */
 export async function switchLink(root: string, name: LinkName, id: string): Promise<void> {
@@ -72,26 +65,3 @@ export async function removeLink(root: string, name: LinkName): Promise<void> {
   await fsyncDir(root);
 }
 
-/** Writes a file atomically (temp file with the final mode, fsync, rename, fsync of the folder). */
-export async function writeFileAtomic(file: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
-  const dir = path.dirname(file);
-  const temp = tempName(dir, path.basename(file));
-  const handle = await open(temp, "wx", mode);
-  try {
-    await handle.writeFile(data);
-    await handle.chmod(mode); // the umask may have narrowed the mode open() was given
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await fsyncDir(dir);
-}

@@ -7,7 +7,7 @@ import sharp from "sharp";
 import type { ModelRef, Stroke } from "../contracts/api.js";
 import { logger } from "../log.js";
 import { PREPROCESSING_ID } from "../preprocess/strokes.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 
 const log = logger("samples");
 const SIDE = 28;
