@@ -53,7 +53,7 @@ describe("training CLIs", () => {
     args.push("--width", "4", "--batch-size", "64", "--val", "pendigits-val", "--version", "0.0.2-mix", "--out", out);
     const trained = await cli("train.ts", args);
     assert.match(trained.stderr, /source pendigits: 300 samples, weight 2/);
-    assert.match(trained.stderr, /kept epoch [12] \(best mean validation accuracy\)/);
+    assert.match(trained.stderr, /kept epoch [12] \(best mean validation score: digit accuracy per set, non-digits answered null\)/);
     assert.match(trained.stderr, /calibration: temperature [\d.]+ .*threshold [\d.]+/);
     const manifest = validateManifest(JSON.parse(await readFile(path.join(out, "manifest.json"), "utf8")) as unknown);
     assert.ok(manifest.calibration !== undefined && manifest.calibration.temperature > 0);

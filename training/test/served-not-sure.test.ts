@@ -14,8 +14,8 @@ import { scoreAnswers } from "../src/eval/report.js";
 import { loadNonDigits } from "../src/non-digits/store.js";
 
 const MODEL_DIR = path.join(REPO_ROOT, "runtime", "models", "default");
-/** Floors measured on the stroke-domain model (see the lead's note); issue 4's goal is 0.90 null on non-digits. */
-const MIN_NON_DIGIT_NULL = 0.6;
+/** Floors below what the stroke-domain model 2026.11.29-strokes measured (84 % null; issue 4 aims at 90 %). */
+const MIN_NON_DIGIT_NULL = 0.8;
 const MAX_DIGIT_NULL = 0.01;
 
 test("the default model answers null for non-digits and answers held-out writers' digits", async () => {

@@ -44,7 +44,8 @@ Data:
   --weights LIST         share of each source in the mix, same order as --data (default: equal)
   --epoch-size N         samples per epoch of a mix (default ${DEFAULT_EPOCH_SIZE}); a single mnist or
                          embedded source without --val/--weights trains on whole passes as before
-  --val LIST             held-out sets that pick the best epoch (their mean digit accuracy) and
+  --val LIST             held-out sets that pick the best epoch (mean of each set's digit accuracy
+                         and the generated non-digits' share answered null) and
                          calibrate "not sure": pendigits-val (writers 5,10,..,30, never trained on),
                          mnist-val (last 5k MNIST train images, then left out of mnist), folder:DIR.
                          Non-digit validation is generated (own seed, training templates).
@@ -214,6 +215,13 @@ async function main(): Promise<void> {
               }
               detail[name] = right / set.count;
             }
+            // the generated non-digits count as one more validation set: their share answered null
+            // once temperature and threshold are fitted as they will be for the package
+            if (valNonDigits !== null) {
+              const digits = valDigits.map(({ name, set }) => ({ name, logits: tfjsLogits(model, set, set.count, config.normalization), labels: set.labels }));
+              const nonDigits = [{ name: "non-digits-val", logits: tfjsLogits(model, valNonDigits, valNonDigits.count, config.normalization) }];
+              detail["non-digits-val"] = calibrate({ digits, nonDigits, maxDigitNull }).nullShare["non-digits-val"] ?? 0;
+            }
             const values = Object.values(detail);
             return { score: values.reduce((a, b) => a + b, 0) / values.length, detail };
           },
@@ -231,7 +239,7 @@ async function main(): Promise<void> {
           (s.validationDetail ? ` val ${Object.entries(s.validationDetail).map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(" ")}` : ""),
       ),
   }, { epochSize, ...(validation ? { validation } : {}) });
-  if (validation) log(`kept epoch ${result.bestEpoch} (best mean validation accuracy)`);
+  if (validation) log(`kept epoch ${result.bestEpoch} (best mean validation score: digit accuracy per set, non-digits answered null)`);
   log(`trained in ${result.durationS.toFixed(1)} s (${result.imagesPerSecond.toFixed(0)} images/s), ${result.parameters} parameters`);
 
   const onnx = tinyVggToOnnx(result.model, { name, producerVersion: version });

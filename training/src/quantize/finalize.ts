@@ -197,6 +197,7 @@ export async function finalizePackage(fp32Dir: string, outDir: string, options: 
           fp32: metricsOf(fp32Facts, fp32Pen),
           int8: { ...metricsOf(int8Facts, int8Pen), sizeRatio: chosen.model.length / fp32.length, onnxruntimeOps: int8Ops.ops },
           quantization: {
+            command: options.command ?? null,
             deployed,
             decision,
             maxAccuracyDrop: maxDrop,
