@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -111,7 +112,10 @@ export async function buildBundle(options: BundleOptions): Promise<BundleResult>
     await writeFile(path.join(app, "package.json"), JSON.stringify({ name: "digit-kiosk", version: rootPackage.version, private: true, type: "module" }, null, 2) + "\n");
     const modelDest = path.join(app, "runtime", "models", "default");
     await mkdir(modelDest, { recursive: true });
-    for (const f of ["manifest.json", "model.onnx"]) await copyFile(path.join(model.dir, f), path.join(modelDest, f));
+    for (const f of ["manifest.json", "model.onnx", "golden.json"]) {
+      if (f === "golden.json" && !existsSync(path.join(model.dir, f))) continue; // older packages have no golden digits
+      await copyFile(path.join(model.dir, f), path.join(modelDest, f));
+    }
     await cp(path.join(repoRoot, "kiosk", "dist"), path.join(app, "kiosk", "dist"), { recursive: true });
     await mkdir(path.join(tree, "systemd"));
     for (const unit of UNITS) await copyFile(path.join(repoRoot, "systemd", unit), path.join(tree, "systemd", unit));

@@ -1,6 +1,7 @@
 // Proves classroom mode's activations: the layers are found by op type (fp32 and int8 QDQ graphs alike), the first layer's maps equal a convolution computed here from the model's own weights, the output matches the normal prediction, and WS "explain" answers without changing "predict".
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -13,16 +14,31 @@ import { renderStrokes } from "../src/preprocess/index.js";
 import { sevenStrokes, startTestApp, TestSocket } from "./helpers.js";
 
 const { onnx } = onnxProto;
-const modelFile = path.join(DEFAULT_CONFIG.modelDir, "model.onnx");
+/** The default package's fp32 twin: its weights are plain floats, so the test can compute a layer itself. */
+const modelFile = path.join(DEFAULT_CONFIG.modelDir, "model-fp32.onnx");
 const seven = () => ({ strokes: sevenStrokes(), width: 800, height: 480 });
+/** TinyVGG's width: the output channels of its first convolution. */
+const WIDTH = Number(
+  onnx.ModelProto.decode(readFileSync(modelFile)).graph!.initializer!.find((t) => t.dims!.length === 4)!.dims![0],
+);
 const EXPECTED = [
-  { kind: "conv", shape: [16, 26, 26] },
-  { kind: "conv", shape: [16, 24, 24] },
-  { kind: "pool", shape: [16, 12, 12] },
-  { kind: "conv", shape: [16, 10, 10] },
-  { kind: "conv", shape: [16, 8, 8] },
-  { kind: "pool", shape: [16, 4, 4] },
+  { kind: "conv", shape: [WIDTH, 26, 26] },
+  { kind: "conv", shape: [WIDTH, 24, 24] },
+  { kind: "pool", shape: [WIDTH, 12, 12] },
+  { kind: "conv", shape: [WIDTH, 10, 10] },
+  { kind: "conv", shape: [WIDTH, 8, 8] },
+  { kind: "pool", shape: [WIDTH, 4, 4] },
 ];
+
+/** A copy of the default package whose model.onnx is the given model. */
+async function packageWith(bytes: Uint8Array, quantization: "none" | "int8-qdq"): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "dk-explain-"));
+  await cp(DEFAULT_CONFIG.modelDir, dir, { recursive: true });
+  await writeFile(path.join(dir, "model.onnx"), bytes);
+  const manifest = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
+  await writeFile(path.join(dir, "manifest.json"), JSON.stringify({ ...manifest, sha256: sha256Hex(bytes), quantization }));
+  return dir;
+}
 
 function floats(t: onnxProto.onnx.ITensorProto): Float32Array {
   const raw = t.rawData!;
@@ -115,13 +131,16 @@ describe("finding the layers", () => {
   });
 });
 
-describe("WS explain", () => {
+describe("WS explain (the default model's fp32 twin)", () => {
   let app: Awaited<ReturnType<typeof startTestApp>>;
+  let dir: string;
   before(async () => {
-    app = await startTestApp();
+    dir = await packageWith(await readFile(modelFile), "none");
+    app = await startTestApp({ modelDir: dir });
   });
   after(async () => {
     await app.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   test("answers every layer's feature maps, with the output of the same model as predict", async () => {
@@ -152,8 +171,8 @@ describe("WS explain", () => {
     const bias = init(conv.input![2]!);
     const pixels = renderStrokes(seven().strokes, 800, 480);
     const x = Float32Array.from(pixels, (p) => (p * manifest.input.pixelScale - manifest.input.mean) / manifest.input.std);
-    const expected = new Float32Array(16 * 26 * 26);
-    for (let c = 0; c < 16; c++) {
+    const expected = new Float32Array(WIDTH * 26 * 26);
+    for (let c = 0; c < WIDTH; c++) {
       for (let i = 0; i < 26; i++) {
         for (let j = 0; j < 26; j++) {
           let v = bias[c]!;
@@ -191,12 +210,7 @@ describe("an int8 QDQ model", () => {
   let dir: string;
   let app: Awaited<ReturnType<typeof startTestApp>>;
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), "dk-qdq-"));
-    await cp(DEFAULT_CONFIG.modelDir, dir, { recursive: true });
-    const bytes = qdqVariant(await readFile(modelFile));
-    await writeFile(path.join(dir, "model.onnx"), bytes);
-    const manifest = JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
-    await writeFile(path.join(dir, "manifest.json"), JSON.stringify({ ...manifest, sha256: sha256Hex(bytes), quantization: "int8-qdq" }));
+    dir = await packageWith(qdqVariant(await readFile(modelFile)), "int8-qdq");
     app = await startTestApp({ modelDir: dir });
   });
   after(async () => {

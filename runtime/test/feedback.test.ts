@@ -7,7 +7,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { LIMITS, OPERATOR_PIN_HEADER, type FeedbackResponse, type OperatorStatus } from "../src/contracts/api.js";
 import { renderStrokes } from "../src/preprocess/index.js";
-import { postJson, sevenStrokes, startTestApp } from "./helpers.js";
+import { defaultModel, postJson, sevenStrokes, startTestApp } from "./helpers.js";
 
 let root: string;
 before(async () => {
@@ -44,7 +44,7 @@ describe("collectSamples on", () => {
     const json = JSON.parse(await readFile(path.join(samplesDir(), "7", `${r.id}.json`), "utf8")) as { label: number; predicted: number; strokes: unknown; model: { name: string } };
     assert.deepEqual([json.label, json.predicted], [7, 7]);
     assert.deepEqual(json.strokes, drawing().strokes);
-    assert.equal(json.model.name, "tinyvgg-mnist");
+    assert.equal(json.model.name, defaultModel().name);
     assert.equal((await readdir(path.join(samplesDir(), "1"))).filter((n) => n.endsWith(".png")).length, 1);
 
     const status = (await (await fetch(`${app.url}/api/status`, { headers: { [OPERATOR_PIN_HEADER]: "1111" } })).json()) as OperatorStatus;

@@ -7,7 +7,7 @@ import path from "node:path";
 import { OPERATOR_PIN_HEADER, type OperatorStatus } from "../src/contracts/api.js";
 import { HealthReporter, readThermalZone } from "../src/health/reporter.js";
 import { parseThrottled } from "../src/health/throttling.js";
-import { startTestApp } from "./helpers.js";
+import { defaultModel, startTestApp } from "./helpers.js";
 
 let root: string;
 before(async () => {
@@ -86,7 +86,7 @@ describe("GET /api/status", () => {
     const res = await status("4321");
     assert.equal(res.status, 200);
     const body = (await res.json()) as OperatorStatus;
-    assert.equal(body.model.name, "tinyvgg-mnist");
+    assert.equal(body.model.name, defaultModel().name);
     assert.match(body.model.sha256, /^[0-9a-f]{64}$/);
     assert.ok(["none", "int8-qdq"].includes(body.model.quantization));
     assert.ok(body.health.memory !== null && body.health.disk !== null);

@@ -5,7 +5,8 @@ import path from "node:path";
 import WebSocket from "ws";
 import type { Stroke, WsServerMessage } from "../src/contracts/api.js";
 import { startApp, type RunningApp } from "../src/app.js";
-import type { Config } from "../src/config.js";
+import { DEFAULT_CONFIG, type Config } from "../src/config.js";
+import { readFileSync } from "node:fs";
 
 export async function startTestApp(options: Partial<Config> = {}): Promise<RunningApp & { url: string }> {
   const staticDir = await mkdtemp(path.join(os.tmpdir(), "dk-static-"));
@@ -85,4 +86,10 @@ export class TestSocket {
   close(): void {
     this.ws.close();
   }
+}
+
+/** The bundled default model's name and version, read from its manifest. */
+export function defaultModel(): { name: string; version: string } {
+  const m = JSON.parse(readFileSync(path.join(DEFAULT_CONFIG.modelDir, "manifest.json"), "utf8")) as { name: string; version: string };
+  return { name: m.name, version: m.version };
 }

@@ -35,7 +35,7 @@ describe("npm run package", () => {
     work = await mkdtemp(path.join(os.tmpdir(), "dk-package-"));
     out = path.join(work, "pkg");
     reportDir = path.join(work, "report");
-    const r = await packageCli(["--model", DEFAULT_MODEL, "--out", out, "--report-dir", reportDir, "--calibration", "1000", "--method", "auto", "--latency-runs", "100"]);
+    const r = await packageCli(["--model", DEFAULT_MODEL, "--out", out, "--report-dir", reportDir, "--calibration", "1000", "--method", "auto", "--latency-runs", "100", "--min-accuracy", "0.95"]);
     assert.equal(r.code, 0, r.stderr);
   });
 

@@ -7,6 +7,7 @@ import type { LayerActivation, PredictRequest, WsExplanationMessage } from "../c
 import { ApiError, tooManyRequests } from "../contracts/errors.js";
 import { MODEL_FILE } from "../contracts/manifest.js";
 import { softmaxInPlace } from "../inference/engine.js";
+import { applyTemperature } from "../predictor.js";
 import { logger } from "../log.js";
 import { sha256Hex, type LoadedModel } from "../model/package.js";
 import type { ModelStore } from "../model/store.js";
@@ -91,8 +92,10 @@ export class Explainer {
       const tensor = result[tap.tensor];
       return tensor !== undefined && tensor.type === "float32" && tensor.dims.length === 4 ? [toActivation(tap, tensor)] : [];
     });
-    const probabilities = Float32Array.from(result[output.name]!.data as Float32Array);
-    if (output.kind === "logits") softmaxInPlace(probabilities);
+    const raw = Float32Array.from(result[output.name]!.data as Float32Array);
+    if (output.kind === "logits") softmaxInPlace(raw);
+    // The same calibrated probabilities the prediction shows.
+    const probabilities = applyTemperature(raw, model.manifest.calibration?.temperature ?? 1);
     const { name, version } = model.manifest;
     return {
       model: { name, version },
