@@ -48,7 +48,7 @@ export class Container {
         return leader;
       },
       "the container's systemd",
-      30000,
+      120000, // a give-up limit, not a timing check: a loaded 2-core machine boots slowly
     ).catch((err: unknown) => {
       throw new Error(`${err instanceof Error ? err.message : String(err)}\n${this.console}`);
     });
@@ -58,7 +58,7 @@ export class Container {
         return /^(running|degraded)$/m.test(r.stdout) ? true : undefined;
       },
       "the container to finish booting",
-      60000,
+      180000,
       200,
     );
   }
