@@ -1,6 +1,5 @@
 // `npm run bundle -- --arch arm64|x64`: one offline tarball with Node 20, the built runtime, the kiosk,
 // the default model, production node_modules for that architecture, the units and the provisioning scripts.
-import { createHash } from "node:crypto";
 import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { existsSync } from "node:fs";
@@ -8,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { validateManifest } from "../../runtime/src/contracts/manifest.js";
+import { sha256Hex } from "../../runtime/src/util/sha256.js";
 import { writeHiddenCursorTheme } from "./cursor.js";
 import { installProductionModules } from "./deps.js";
 import { ARCHES, exec, hashTree, mib, treeBytes, type Arch } from "./files.js";
@@ -50,7 +50,7 @@ async function mustExist(file: string, hint: string): Promise<void> {
 async function checkedModel(dir: string): Promise<{ dir: string; sha256: string; name: string; version: string }> {
   await mustExist(path.join(dir, "manifest.json"), "train or copy the default model package first");
   const manifest = validateManifest(JSON.parse(await readFile(path.join(dir, "manifest.json"), "utf8")));
-  const actual = createHash("sha256").update(await readFile(path.join(dir, "model.onnx"))).digest("hex");
+  const actual = sha256Hex(await readFile(path.join(dir, "model.onnx")));
   if (actual !== manifest.sha256) throw new Error(`${dir}: manifest sha256 ${manifest.sha256} is not that of model.onnx (${actual})`);
   return { dir, sha256: actual, name: manifest.name, version: manifest.version };
 }
@@ -147,7 +147,7 @@ export async function buildBundle(options: BundleOptions): Promise<BundleResult>
     await exec("tar", ["--sort=name", "--owner=0", "--group=0", "--numeric-owner", "-C", work, "-czf", bundle, name]);
     const bytes = (await stat(bundle)).size;
     const unpackedBytes = await treeBytes(path.join(work, name));
-    const sha = createHash("sha256").update(await readFile(bundle)).digest("hex");
+    const sha = sha256Hex(await readFile(bundle));
     await writeFile(`${bundle}.sha256`, `${sha}  ${path.basename(bundle)}\n`);
     say(`${path.basename(bundle)}: ${mib(bytes)} (unpacked ${mib(unpackedBytes)}), Node ${node.version}, model ${model.name} ${model.version}`);
     return { bundle, version, arch, nodeVersion: node.version, bytes, unpackedBytes, modelSha256: model.sha256 };

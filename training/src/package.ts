@@ -1,8 +1,8 @@
 // Writes a model package (model.onnx + manifest.json, as in DESIGN.md), validated before anything is written.
-import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { MANIFEST_FILE, MODEL_FILE, validateManifest, type Calibration, type Manifest } from "@digit-kiosk/runtime/contracts/manifest";
+import { sha256Hex } from "@digit-kiosk/runtime/util/sha256";
 import { PREPROCESSING_ID } from "@digit-kiosk/runtime/preprocess/index";
 import { writeFileAtomic } from "./util/atomic-write.js";
 import type { Normalization } from "./normalization.js";
@@ -23,9 +23,7 @@ export interface PackageInput {
   createdAt?: Date;
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
+export { sha256Hex };
 
 /** The manifest for a package, checked with the runtime's own validator. */
 export function buildManifest(input: PackageInput): Manifest {

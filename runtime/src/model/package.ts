@@ -1,6 +1,6 @@
 // Loads a model package (manifest.json + model.onnx): validates the manifest, checks the sha256,
 // creates the onnxruntime session once, and refuses a manifest that does not match its model.
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../util/sha256.js";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
@@ -24,7 +24,7 @@ export interface LoadedModel {
   maxBatch: number;
 }
 
-export const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
+export { sha256Hex };
 
 async function readOrProblem(file: string, problems: string[]): Promise<Buffer | null> {
   try {
