@@ -33,6 +33,7 @@ export const TRAINING_KERNELS = [
   "RealDiv",
   "Relu",
   "Reshape",
+  "Slice",
   "Sqrt",
   "Square",
   "Step",

@@ -1,8 +1,11 @@
-// TinyVGG for 28x28x1 digits, as in CNN Explainer: two (conv3x3-relu-conv3x3-relu-maxpool2) blocks, then dense 10 logits.
+// TinyVGG for 28x28x1 digits, as in CNN Explainer: two (conv3x3-relu-conv3x3-relu-maxpool2) blocks, then a
+// dense head of 11 units (ten digits and "not a digit") that servedLogits turns into the ten logits served.
 import * as tf from "@tensorflow/tfjs";
 
 export const IMAGE_SIZE = 28;
 export const NUM_CLASSES = 10;
+/** Units of the dense head: the ten digits, then one for "not a digit". */
+export const HEAD_UNITS = NUM_CLASSES + 1;
 
 export interface TinyVggOptions {
   /** filters per conv layer (CNN Explainer uses 10) */
@@ -15,7 +18,7 @@ export const CONV_LAYERS = ["conv1_1", "conv1_2", "conv2_1", "conv2_2"] as const
 export const DENSE_LAYER = "logits";
 
 /**
- * NHWC input [batch,28,28,1] (already normalized) -> logits [batch,10]. Padding is "valid":
+ * NHWC input [batch,28,28,1] (already normalized) -> head [batch,11]. Padding is "valid":
  * 28 -> 26 -> 24 -> 12 -> 10 -> 8 -> 4, so the dense layer sees 4*4*width features.
  */
 export function createTinyVgg(options: TinyVggOptions): tf.Sequential {
@@ -46,7 +49,7 @@ export function createTinyVgg(options: TinyVggOptions): tf.Sequential {
   model.add(
     tf.layers.dense({
       name: DENSE_LAYER,
-      units: NUM_CLASSES,
+      units: HEAD_UNITS,
       kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed++ }),
       biasInitializer: "zeros",
     }),
@@ -54,11 +57,27 @@ export function createTinyVgg(options: TinyVggOptions): tf.Sequential {
   return model;
 }
 
-/** Mean softmax cross-entropy of logits [n,10] against integer labels [n]. */
+/**
+ * The ten logits a model package serves, from the head [n,11]: the digit logits times
+ * p(digit) = sigmoid(logsumexp(digit logits) - not-a-digit logit). A drawing the head calls "not a digit"
+ * gets logits near zero, a flat answer that the runtime's threshold reports as "not sure"; a positive
+ * factor never changes which digit ranks first. The ONNX exporter builds the same computation.
+ */
+export function servedLogits(head: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    if (head.shape[1] !== HEAD_UNITS) throw new Error(`head has ${head.shape[1]} units, expected ${HEAD_UNITS}`);
+    const digits = tf.slice(head, [0, 0], [-1, NUM_CLASSES]);
+    const notADigit = tf.slice(head, [0, NUM_CLASSES], [-1, 1]);
+    const pDigit = tf.sigmoid(tf.sub(tf.logSumExp(digits, 1, true), notADigit));
+    return tf.mul(digits, pDigit) as tf.Tensor2D;
+  });
+}
+
+/** Mean softmax cross-entropy of logits [n,k] against integer labels [n] (0..k-1). */
 export function crossEntropyFromLogits(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
     const logProbs = tf.logSoftmax(logits);
-    const oneHot = tf.oneHot(tf.cast(labels, "int32"), NUM_CLASSES);
+    const oneHot = tf.oneHot(tf.cast(labels, "int32"), logits.shape[1]);
     return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logProbs), 1))) as tf.Scalar;
   });
 }

@@ -1,13 +1,17 @@
 // The training loop: a DigitSet or a weighted SampleMix, seeded, augmented, Adam with a cosine
-// learning-rate decay; non-digits are trained towards a uniform answer; optional per-epoch validation keeps the best epoch.
+// learning-rate decay; non-digits are trained as the head's eleventh class ("not a digit"); optional per-epoch
+// validation keeps the best epoch; optional per-epoch checkpoints let a run resume and end bit-identical
+// to an uninterrupted one.
 import * as tf from "@tensorflow/tfjs";
 import { affineInto, DEFAULT_AFFINE } from "./augment.js";
+import { checkCheckpointKey, checkCheckpointSetup, hasCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointOptions, type CheckpointState, type StoredArray } from "./checkpoint.js";
 import { PIXELS, type DigitSet } from "./data/dataset.js";
 import type { SampleMix } from "./data/mix.js";
 import { NOT_A_DIGIT } from "./data/strokes.js";
-import { createTinyVgg, NUM_CLASSES } from "./model.js";
+import { createTinyVgg, HEAD_UNITS, NUM_CLASSES, servedLogits } from "./model.js";
 import { MNIST_NORMALIZATION, normalizeInto, type Normalization } from "./normalization.js";
-import { createRandom, permutation } from "./util/random.js";
+import { ScheduledAdam, type AdamState } from "./scheduled-adam.js";
+import { createRandom, permutation, type Random } from "./util/random.js";
 
 export interface TrainConfig {
   width: number;
@@ -49,6 +53,7 @@ export interface TrainHooks {
   onEpochStart?(epoch: number): void;
   /** after each batch: images done in this epoch, running mean loss and accuracy of the epoch */
   onBatch?(epoch: number, done: number, loss: number, accuracy: number): void;
+  /** after each epoch's checkpoint (when checkpointing) was written */
   onEpochEnd?(stats: EpochStats): void;
 }
 
@@ -61,24 +66,21 @@ export interface TrainOptions {
   /** samples per epoch when training on a mix (default 60000) */
   epochSize?: number;
   validation?: Validation;
+  /** write a checkpoint after every epoch into checkpoint.dir; resume from it when checkpoint.resume */
+  checkpoint?: CheckpointOptions;
 }
 
 export interface TrainResult {
   model: tf.Sequential;
   /** the epoch whose weights the model holds (the best by validation, else the last) */
   bestEpoch: number;
+  /** every epoch's stats, those of a resumed run's earlier sessions included */
   epochs: EpochStats[];
+  /** seconds of training, summed over the sessions of a resumed run */
   durationS: number;
   /** training images per second over the whole run */
   imagesPerSecond: number;
   parameters: number;
-}
-
-/** Adam whose learning rate can change between steps. */
-class ScheduledAdam extends tf.AdamOptimizer {
-  setLearningRate(lr: number): void {
-    this.learningRate = lr;
-  }
 }
 
 export function cosineLearningRate(config: Pick<TrainConfig, "learningRate" | "finalLrFactor">, progress: number): number {
@@ -100,23 +102,107 @@ export function checkTrainConfig(config: TrainConfig): void {
   if (problems.length > 0) throw new Error(`bad training config: ${problems.join("; ")}`);
 }
 
-/** Mean cross-entropy of logits [n,10] against target distributions [n,10]. */
+/** Mean cross-entropy of logits [n,k] against target distributions [n,k]. */
 export function softCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1))) as tf.Scalar);
 }
 
-/** Target rows: one-hot for a digit, uniform for NOT_A_DIGIT (its loss is lowest when no digit stands out). */
+/** Target rows over the head's units: one-hot, the digit's unit or, for NOT_A_DIGIT, the last one. */
 export function targetsInto(targets: Float32Array, labels: ArrayLike<number>, n: number): void {
-  targets.fill(0, 0, n * NUM_CLASSES);
+  targets.fill(0, 0, n * HEAD_UNITS);
   for (let i = 0; i < n; i++) {
     const label = labels[i]!;
-    if (label === NOT_A_DIGIT) targets.fill(1 / NUM_CLASSES, i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
-    else targets[i * NUM_CLASSES + label] = 1;
+    if (!(Number.isInteger(label) && label >= 0 && label <= NOT_A_DIGIT)) throw new Error(`bad training label ${label}`);
+    targets[i * HEAD_UNITS + label] = 1;
   }
 }
 
 function isMix(data: DigitSet | SampleMix): data is SampleMix {
   return "next" in data;
+}
+
+/** The best epoch so far by validation, with a copy of its weights. */
+interface Best {
+  epoch: number;
+  score: number;
+  weights: tf.Tensor[];
+}
+
+/** What a checkpoint saves and restores besides the bookkeeping. */
+interface Trainer {
+  model: tf.Sequential;
+  optimizer: ScheduledAdam;
+  random: Random;
+  mix: SampleMix | null;
+}
+
+const floats = (shape: number[], data: Float32Array): StoredArray => ({ dtype: "float32", shape, data });
+
+async function save(dir: string, at: Omit<CheckpointState, "random" | "mix" | "adamIterations" | "best">, t: Trainer, best: Best | null): Promise<void> {
+  const arrays = new Map<string, StoredArray>();
+  const tensorsData = async (prefix: string, tensors: tf.Tensor[]): Promise<void> => {
+    for (const [i, w] of tensors.entries()) arrays.set(`${prefix}/${i}`, floats(w.shape, (await w.data()) as Float32Array));
+  };
+  await tensorsData("model", t.model.getWeights());
+  const adam = await t.optimizer.saveState();
+  adam.moments.forEach((m, i) => arrays.set(`adam/${i}`, floats(m.shape, m.data)));
+  arrays.set("adam/beta1", floats([], adam.accBeta1));
+  arrays.set("adam/beta2", floats([], adam.accBeta2));
+  if (best !== null) await tensorsData("best", best.weights);
+  const mix = t.mix?.saveState() ?? null;
+  mix?.orders.forEach((o, i) => arrays.set(`mix/${i}`, { dtype: "uint32", shape: [o.length], data: o }));
+  const state: CheckpointState = {
+    ...at,
+    random: t.random.state(),
+    mix: mix === null ? null : { random: mix.random, cursors: mix.cursors },
+    adamIterations: adam.iterations,
+    best: best === null ? null : { epoch: best.epoch, score: best.score },
+  };
+  await writeCheckpoint(dir, state, arrays);
+}
+
+/** Restores model, optimizer, random and mix from the checkpoint; returns the bookkeeping to continue with. */
+async function resume(checkpoint: CheckpointOptions, setup: Record<string, unknown>, t: Trainer): Promise<CheckpointState & { best: Best | null; priorSeconds: number }> {
+  const { dir } = checkpoint;
+  const { state, arrays } = await readCheckpoint(dir);
+  checkCheckpointKey(dir, state.key, checkpoint.key);
+  checkCheckpointSetup(dir, state.setup, setup);
+  const problems: string[] = [];
+  const take = (name: string, shape: number[]): Float32Array => {
+    const a = arrays.get(name);
+    if (a === undefined || a.dtype !== "float32") problems.push(`no float32 array ${name}`);
+    else if (a.shape.join(",") !== shape.join(",")) problems.push(`${name} has shape [${a.shape.join(",")}], expected [${shape.join(",")}]`);
+    else return a.data;
+    return new Float32Array(shape.reduce((x, y) => x * y, 1));
+  };
+  const shapes = t.model.getWeights().map((w) => w.shape);
+  const weights = shapes.map((shape, i) => take(`model/${i}`, shape));
+  const bestWeights = state.best === null ? null : shapes.map((shape, i) => take(`best/${i}`, shape));
+  const momentCount = [...arrays.keys()].filter((k) => /^adam\/\d+$/.test(k)).length;
+  if (momentCount !== 2 * t.model.trainableWeights.length) problems.push(`${momentCount} Adam moments for ${t.model.trainableWeights.length} trainable weights`);
+  const moments = Array.from({ length: momentCount }, (_, i) => {
+    const a = arrays.get(`adam/${i}`);
+    return { shape: a?.shape ?? [], data: take(`adam/${i}`, a?.shape ?? []) };
+  });
+  const adam: AdamState = { iterations: state.adamIterations, accBeta1: take("adam/beta1", []), accBeta2: take("adam/beta2", []), moments };
+  const orders: Uint32Array[] = [];
+  if ((state.mix === null) !== (t.mix === null)) problems.push(`the checkpoint is of a ${state.mix === null ? "data set" : "mix"}`);
+  else if (state.mix !== null) {
+    for (let i = 0; i < state.mix.cursors.length; i++) {
+      const a = arrays.get(`mix/${i}`);
+      if (a?.dtype === "uint32") orders.push(a.data);
+      else problems.push(`no uint32 array mix/${i}`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`the checkpoint in ${dir} does not fit this model: ${problems.join("; ")}`);
+  if (state.mix !== null) t.mix!.restoreState({ random: state.mix.random, orders, cursors: state.mix.cursors });
+  t.random.restore(state.random);
+  const restored = weights.map((w, i) => tf.tensor(w, shapes[i]));
+  t.model.setWeights(restored);
+  tf.dispose(restored);
+  await t.optimizer.restoreState(adam);
+  const best = state.best === null ? null : { ...state.best, weights: bestWeights!.map((w, i) => tf.tensor(w, shapes[i])) };
+  return { ...state, best, priorSeconds: state.trainedSeconds };
 }
 
 /** Trains a fresh TinyVGG on a DigitSet or a SampleMix. Deterministic for a given seed on a given backend. */
@@ -134,15 +220,36 @@ export async function trainTinyVgg(data: DigitSet | SampleMix, config: TrainConf
   const totalSteps = stepsPerEpoch * config.epochs;
   const pixels = new Float32Array(batchSize * PIXELS);
   const labels = new Int32Array(batchSize);
-  const targets = new Float32Array(batchSize * NUM_CLASSES);
+  const targets = new Float32Array(batchSize * HEAD_UNITS);
   const scale = config.normalization.pixelScale / config.normalization.std;
   const shift = config.normalization.mean / config.normalization.std;
-  const history: EpochStats[] = [];
-  const started = performance.now();
+  let history: EpochStats[] = [];
   let step = 0;
-  let best: { epoch: number; score: number; weights: tf.Tensor[] } | null = null;
+  let best: Best | null = null;
+  let firstEpoch = 1;
+  let priorSeconds = 0;
+  const checkpoint = options.checkpoint;
+  const setup: Record<string, unknown> = {
+    ...config,
+    epochSize,
+    data: mix !== null ? mix.parts.map((p) => ({ source: p.source.name, size: p.source.size, weight: p.weight })) : { images: set!.count },
+    validation: options.validation !== undefined,
+    backend: tf.getBackend(),
+  };
+  if (checkpoint?.resume === true) {
+    const resumed = await resume(checkpoint, setup, { model, optimizer, random, mix }).catch((err: unknown) => {
+      optimizer.dispose();
+      model.dispose();
+      throw err;
+    });
+    ({ history, step, best, priorSeconds } = resumed);
+    firstEpoch = resumed.epoch + 1;
+  } else if (checkpoint !== undefined && (await hasCheckpoint(checkpoint.dir))) {
+    throw new Error(`${checkpoint.dir} already holds a checkpoint: resume from it, or delete it to start over`);
+  }
+  const started = performance.now();
 
-  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+  for (let epoch = firstEpoch; epoch <= config.epochs; epoch++) {
     hooks.onEpochStart?.(epoch);
     const epochStarted = performance.now();
     const order = set !== null ? permutation(set.count, random) : null;
@@ -171,13 +278,13 @@ export async function trainTinyVgg(data: DigitSet | SampleMix, config: TrainConf
       optimizer.setLearningRate(lr);
       const xs = tf.tensor4d(pixels.subarray(0, n * PIXELS), [n, 28, 28, 1]);
       const ys = tf.tensor1d(labels.subarray(0, n), "int32");
-      const ts = tf.tensor2d(targets.subarray(0, n * NUM_CLASSES), [n, NUM_CLASSES]);
+      const ts = tf.tensor2d(targets.subarray(0, n * HEAD_UNITS), [n, HEAD_UNITS]);
       let hits: tf.Tensor | undefined;
       const loss = optimizer.minimize(() => {
-        const logits = model.apply(xs, { training: true }) as tf.Tensor2D;
-        // non-digit labels (10) never equal an argmax (0..9), so hits count digits only
-        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), ys), "int32")));
-        return softCrossEntropy(logits, ts);
+        const head = model.apply(xs, { training: true }) as tf.Tensor2D;
+        // hits: the top digit (units 0..9) is the label; non-digit labels (10) never equal it, so hits count digits only
+        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(tf.slice(head, [0, 0], [-1, NUM_CLASSES]), 1), ys), "int32")));
+        return softCrossEntropy(head, ts);
       }, true);
       if (loss === null || hits === undefined) throw new Error("optimizer returned no loss");
       const lossValue = loss.dataSync()[0]!;
@@ -211,6 +318,10 @@ export async function trainTinyVgg(data: DigitSet | SampleMix, config: TrainConf
       }
     }
     history.push(stats);
+    if (checkpoint !== undefined) {
+      const trainedSeconds = priorSeconds + (performance.now() - started) / 1000;
+      await save(checkpoint.dir, { key: checkpoint.key, setup, epoch, epochs: config.epochs, step, history, trainedSeconds }, { model, optimizer, random, mix }, best);
+    }
     hooks.onEpochEnd?.(stats);
     await new Promise((resolve) => setImmediate(resolve)); // let signals and I/O through between epochs
   }
@@ -221,19 +332,19 @@ export async function trainTinyVgg(data: DigitSet | SampleMix, config: TrainConf
     tf.dispose(best.weights);
     bestEpoch = best.epoch;
   }
-  const durationS = (performance.now() - started) / 1000;
+  const durationS = priorSeconds + (performance.now() - started) / 1000;
   const parameters = model.countParams();
   return { model, bestEpoch, epochs: history, durationS, imagesPerSecond: (epochSize * config.epochs) / durationS, parameters };
 }
 
-/** TF.js logits [count,10] for the first count images of the set, in batches. */
+/** The served logits [count,10] (see servedLogits) for the first count images of the set, in batches. */
 export function tfjsLogits(model: tf.LayersModel, set: DigitSet, count: number, normalization: Normalization, batchSize = 500): Float32Array {
   const out = new Float32Array(count * 10);
   const pixels = new Float32Array(batchSize * PIXELS);
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     normalizeInto(pixels, set.images, start, n, normalization);
-    const logits = tf.tidy(() => (model.predict(tf.tensor4d(pixels.subarray(0, n * PIXELS), [n, 28, 28, 1])) as tf.Tensor).dataSync());
+    const logits = tf.tidy(() => servedLogits(model.predict(tf.tensor4d(pixels.subarray(0, n * PIXELS), [n, 28, 28, 1])) as tf.Tensor2D).dataSync());
     out.set(logits, start * 10);
   }
   return out;

@@ -16,6 +16,7 @@ import { argmaxRows, onnxLogits, openSession, score } from "../src/evaluate.js";
 import { ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, permuteDenseRowsNhwcToNchw, tinyVggToOnnx } from "../src/export/onnx.js";
 import { MNIST_NORMALIZATION } from "../src/normalization.js";
 import { readModelPackage, sha256Hex, writeModelPackage, type PackageInput } from "../src/package.js";
+import { servedLogits } from "../src/model.js";
 import { DEFAULT_TRAIN_CONFIG, tfjsLogits, trainTinyVgg } from "../src/train.js";
 
 const PARITY_IMAGES = 512;
@@ -70,7 +71,7 @@ describe("ONNX export", () => {
     assert.deepEqual(dims(decoded.graph?.output?.[0]), ["batch", 10]);
     assert.deepEqual(
       decoded.graph?.node?.map((n) => n.opType),
-      ["Conv", "Relu", "Conv", "Relu", "MaxPool", "Conv", "Relu", "Conv", "Relu", "MaxPool", "Flatten", "Gemm"],
+      ["Conv", "Relu", "Conv", "Relu", "MaxPool", "Conv", "Relu", "Conv", "Relu", "MaxPool", "Flatten", "Gemm", "Slice", "Slice", "ReduceLogSumExp", "Sub", "Sigmoid", "Mul"],
     );
     // the batch really is free: 1 and 3 images
     const session = await openSession(onnx);
@@ -90,6 +91,19 @@ describe("ONNX export", () => {
     assert.deepEqual([out[5 * 2], out[5 * 2 + 1]], [4, -4]);
     const rows = Array.from({ length: h * w * c }, (_, r) => out[r * units]);
     assert.deepEqual(rows, [0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11]);
+  });
+
+  it("serves the head's digit logits scaled by p(digit): unchanged order, flat when the head says not a digit", () => {
+    const digitHead = [0, 1, 6, 2, 0, 0, 0, 0, 0, 0, -4]; // a clear 2, not-a-digit low
+    const rejectHead = [0, 1, 3, 2, 0, 0, 0, 0, 0, 0, 9]; // digit logits as before, not-a-digit high
+    const served = servedLogits(tf.tensor2d([digitHead, rejectHead])).arraySync();
+    const top = (row: number[]): number => row.indexOf(Math.max(...row));
+    assert.equal(top(served[0]!), 2);
+    assert.equal(top(served[1]!), 2, "a positive factor keeps the order");
+    assert.ok(Math.abs(served[0]![2]! - 6) < 0.01, `a confident digit keeps its logits: ${served[0]![2]}`);
+    const spread = (row: number[]): number => Math.max(...row) - Math.min(...row);
+    assert.ok(spread(served[1]!) < 0.05, `not-a-digit flattens the answer: spread ${spread(served[1]!)}`);
+    assert.throws(() => servedLogits(tf.zeros([1, 10])), /11/);
   });
 
   describe("model package", () => {

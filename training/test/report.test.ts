@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import sharp from "sharp";
 import { validateManifest } from "@digit-kiosk/runtime/contracts/manifest";
 import { loadEmbeddedMnist } from "../src/data/mnist-embedded.js";
-import { affineAugmentationGrid } from "../src/report/augmentation.js";
+import { imageAugmentationGrid } from "../src/report/augmentation.js";
 import { readHistory, type EpochRecord } from "../src/report/history.js";
 import { writeReport, type ReportData } from "../src/report/report.js";
 import { lineChart, niceTicks } from "../src/report/svg.js";
@@ -58,7 +58,7 @@ async function reportData(withHistory: boolean): Promise<ReportData> {
     activations: [{ tensor: "input", min: -0.42, max: 2.82, scale: 0.0127, zeroPoint: -95 }],
     history: readHistory(training),
     mistakes: [0, 1].map((i) => ({ pixels: digits.images.slice(i * PIXELS, (i + 1) * PIXELS), label: digits.labels[i]!, predicted: (digits.labels[i]! + 1) % 10, confidence: 0.9, source: `#${i}` })),
-    augmentation: await affineAugmentationGrid(digits, 3),
+    augmentation: await imageAugmentationGrid(digits, 3),
     golden: { images: digits.images.slice(0, 3 * PIXELS), labels: digits.labels.slice(0, 3), count: 3 },
     validation: { dir: "/x", ok: true, problems: [], manifest, golden: { total: 3, passed: 3, failures: [] }, accuracy: { set: "MNIST test", correct: 989, count: 1000, accuracy: 0.989, min: 0.98 }, latency: { ...latency, budgetMs: 20 } },
     command: "npm run package -- --model a --out b",

@@ -10,6 +10,7 @@ import { loadEmbeddedMnist } from "../data/mnist-embedded.js";
 import { defaultMnistDir, hasMnist, loadMnistIdx, REPO_ROOT } from "../data/mnist-idx.js";
 import { defaultPaths, isEvalSet, isTrainSource, loadEvalSet, loadTrainSource, nonDigitValidation, TRAIN_SOURCES, type DataPaths, type EvalSetName, type TrainSourceName } from "../data/sets.js";
 import { calibrate, type CalibrationReport } from "../calibration.js";
+import { checkCheckpointKey, hasCheckpoint, readCheckpointState, removeCheckpoint } from "../checkpoint.js";
 import { renderDrawingSet } from "../eval/offline.js";
 import { evaluateOnnx, formatConfusion, openSession, onnxLogits } from "../evaluate.js";
 import { ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, tinyVggToOnnx } from "../export/onnx.js";
@@ -70,6 +71,15 @@ Training:
   --backend B            auto|tensorflow|wasm|cpu (default auto: tfjs-node if installed, else wasm)
   --help                 this text
 
+Checkpoints:
+  After every epoch the whole training state (weights, Adam state, random and data-mix state,
+  history, best epoch) is saved atomically to <out>/checkpoint/; it is deleted once the package
+  is written and kept when the run fails or is killed.
+  --resume               continue an interrupted run from its checkpoint: pass the same options
+                         (and the same --version or --out); the result is identical to an
+                         uninterrupted run. A checkpoint made with other options is refused.
+  --checkpoint-dir DIR   where checkpoints go (default <out>/checkpoint)
+
 The test accuracy is measured on the MNIST test set (10k) when it is available, else on the
 embedded test split. Every number in the manifest comes from this run.
 
@@ -104,6 +114,8 @@ async function main(): Promise<void> {
       version: { type: "string" },
       out: { type: "string" },
       backend: { type: "string" },
+      resume: { type: "boolean" },
+      "checkpoint-dir": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -156,8 +168,37 @@ async function main(): Promise<void> {
   const version = values.version ?? defaultVersion(new Date());
   const out = values.out !== undefined ? path.resolve(values.out) : path.join(REPO_ROOT, "training", "out", version);
   const backendChoice = oneOf(values.backend, "backend", ["auto", "tensorflow", "wasm", "cpu"] as const) ?? "auto";
+  const resume = values.resume === true;
+  if (resume && values.version === undefined && values.out === undefined) {
+    throw new UsageError("--resume needs --version or --out of the run to continue (the default version is the current time)");
+  }
+  const checkpointDir = values["checkpoint-dir"] !== undefined ? path.resolve(values["checkpoint-dir"]) : path.join(out, "checkpoint");
+  // everything that determines the training; a checkpoint resumes only under the same key
+  const checkpointKey = JSON.stringify({
+    data: sources,
+    weights: values.weights === undefined ? null : weights,
+    epochSize,
+    val: valSets,
+    maxDigitNull,
+    width: config.width,
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    lr: config.learningRate,
+    augment: config.augment,
+    seed,
+    limit: limit ?? null,
+    name,
+    backend: backendChoice,
+  });
 
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  if (resume) {
+    const saved = await readCheckpointState(checkpointDir);
+    checkCheckpointKey(checkpointDir, saved.key, checkpointKey);
+    log(`resuming from epoch ${saved.epoch}/${saved.epochs} (checkpoint ${checkpointDir})`);
+  } else if (await hasCheckpoint(checkpointDir)) {
+    throw new Error(`${checkpointDir} holds the checkpoint of an unfinished run: continue it with --resume, or delete it to start over`);
+  }
   const backend = await initBackend(backendChoice);
   if (backend === "cpu") log("warning: the pure-JS cpu backend trains at a few images/s; install @tensorflow/tfjs-node or fix the wasm backend");
 
@@ -227,7 +268,7 @@ async function main(): Promise<void> {
           },
         };
   let bar: ProgressBar | undefined;
-  const result = await trainTinyVgg(train, config, {
+  const trained = trainTinyVgg(train, config, {
     onEpochStart: (epoch) => {
       bar = new ProgressBar(`epoch ${String(epoch).padStart(String(config.epochs).length)}/${config.epochs}`, legacy ? trainCount : epochSize);
     },
@@ -238,7 +279,11 @@ async function main(): Promise<void> {
           `${s.seconds.toFixed(1)} s lr ${s.learningRate.toExponential(2)}` +
           (s.validationDetail ? ` val ${Object.entries(s.validationDetail).map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(" ")}` : ""),
       ),
-  }, { epochSize, ...(validation ? { validation } : {}) });
+  }, { epochSize, ...(validation ? { validation } : {}), checkpoint: { dir: checkpointDir, resume, key: checkpointKey } });
+  const result = await trained.catch(async (err: unknown) => {
+    if (await hasCheckpoint(checkpointDir)) log(`the checkpoint in ${checkpointDir} is kept: continue with --resume and the same options`);
+    throw err;
+  });
   if (validation) log(`kept epoch ${result.bestEpoch} (best mean validation score: digit accuracy per set, non-digits answered null)`);
   log(`trained in ${result.durationS.toFixed(1)} s (${result.imagesPerSecond.toFixed(0)} images/s), ${result.parameters} parameters`);
 
@@ -319,6 +364,7 @@ async function main(): Promise<void> {
     },
   });
   log(`wrote ${manifest.name} ${manifest.version} (sha256 ${manifest.sha256.slice(0, 12)}...)`);
+  await removeCheckpoint(checkpointDir);
   process.stdout.write(`${out}\n`);
 }
 

@@ -1,7 +1,7 @@
 // Weighted, seedable mixes of training sources: image sets (affine + thickness augmentation on 28x28),
 // stroke drawings (stroke augmentation, then the runtime's renderStrokes) and generated non-digits.
 import { renderStrokes } from "@digit-kiosk/runtime/preprocess/index";
-import { affineInto, type AffineRange } from "../augment.js";
+import { affineInto, DEFAULT_ELASTIC, type AffineRange } from "../augment.js";
 import { augmentStrokes, type StrokeAugmentRange } from "../stroke-augment.js";
 import { createRandom, permutation, type Random } from "../util/random.js";
 import { PIXELS, type DigitSet } from "./dataset.js";
@@ -36,14 +36,21 @@ export function thicknessInto(img: Float32Array, offset: number, amount: number)
   }
 }
 
-/** A DigitSet; augmented: a random affine map and, a third of the time, somewhat thicker or thinner ink. */
+/** Share of augmented image samples that are also elastically distorted. */
+export const ELASTIC_SHARE = 0.5;
+
+/**
+ * A DigitSet; augmented: a random affine map, half of the time an elastic distortion, and a third
+ * of the time somewhat thicker or thinner ink.
+ */
 export function imageSource(name: string, set: DigitSet, affine: AffineRange): SampleSource {
   return {
     name,
     size: set.count,
     draw(k, out, offset, random, augment) {
       if (augment) {
-        affineInto(out, offset, set.images, k * PIXELS, affine, random);
+        const elastic = random.next() < ELASTIC_SHARE ? DEFAULT_ELASTIC : null;
+        affineInto(out, offset, set.images, k * PIXELS, affine, random, elastic);
         const t = random.next();
         if (t < 0.2) thicknessInto(out, offset, random.next() * 0.6);
         else if (t < 0.3) thicknessInto(out, offset, -random.next() * 0.3);
@@ -92,6 +99,13 @@ export interface WeightedSource {
   weight: number;
 }
 
+/** Where a SampleMix stands: its random state, each source's shuffled order and cursor (for checkpoints). */
+export interface MixState {
+  random: number;
+  orders: Uint32Array[];
+  cursors: number[];
+}
+
 /**
  * Draws samples from sources in proportion to their weights. Each source is walked in its own
  * shuffled order (reshuffled when it wraps), so every base sample is used before any repeats.
@@ -123,6 +137,32 @@ export class SampleMix {
   shares(): Record<string, number> {
     const total = this.parts.reduce((a, p) => a + p.weight, 0);
     return Object.fromEntries(this.parts.map((p) => [p.source.name, p.weight / total]));
+  }
+
+  /** A copy of where the mix stands; restoreState of it continues with the same samples. */
+  saveState(): MixState {
+    return { random: this.random.state(), orders: this.orders.map((o) => o.slice()), cursors: [...this.cursors] };
+  }
+
+  /** Continues from a saveState of a mix with the same sources (checked: count, sizes, cursors, indices). */
+  restoreState(state: MixState): void {
+    const problems: string[] = [];
+    if (state.orders.length !== this.parts.length || state.cursors.length !== this.parts.length) {
+      problems.push(`${state.orders.length} orders and ${state.cursors.length} cursors for ${this.parts.length} sources`);
+    } else {
+      this.parts.forEach((p, i) => {
+        const order = state.orders[i]!;
+        const cursor = state.cursors[i]!;
+        const size = p.source.size;
+        if (order.length !== size) problems.push(`${p.source.name}: order of ${order.length} for ${size} samples`);
+        else if (order.some((k) => k >= size)) problems.push(`${p.source.name}: order has an index >= ${size}`);
+        if (!Number.isInteger(cursor) || cursor < 0 || cursor > size) problems.push(`${p.source.name}: cursor ${cursor} outside 0..${size}`);
+      });
+    }
+    if (problems.length > 0) throw new Error(`mix state does not fit this mix: ${problems.join("; ")}`);
+    this.random.restore(state.random);
+    state.orders.forEach((o, i) => (this.orders[i] = o.slice()));
+    state.cursors.forEach((c, i) => (this.cursors[i] = c));
   }
 
   /** Writes the next sample into out at offset; returns its label. `random` drives the augmentation. */

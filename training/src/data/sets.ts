@@ -92,7 +92,7 @@ export async function nonDigitValidation(paths: DataPaths = defaultPaths()): Pro
 }
 
 /** How often each kind of non-digit is generated for training (relative). */
-export const NON_DIGIT_TRAIN_KIND_WEIGHTS = { symbol: 2, pair: 2, scribble: 1, hatch: 0.7, spiral: 0.7, tiny: 1, dots: 1 } as const;
+export const NON_DIGIT_TRAIN_KIND_WEIGHTS = { symbol: 3, pair: 2.5, scribble: 1.5, hatch: 0.5, spiral: 0.5, tiny: 1, dots: 0.6 } as const;
 
 export interface SourceOptions {
   paths: DataPaths;

@@ -1,7 +1,7 @@
 // Writes a trained TF.js TinyVGG as an fp32 ONNX model (opset 13, NCHW) straight from its weights.
 import * as tf from "@tensorflow/tfjs";
 import onnxProto from "onnx-proto";
-import { IMAGE_SIZE, NUM_CLASSES, tinyVggWeights } from "../model.js";
+import { HEAD_UNITS, IMAGE_SIZE, NUM_CLASSES, tinyVggWeights } from "../model.js";
 
 const { onnx } = onnxProto;
 
@@ -11,12 +11,17 @@ export const ONNX_INPUT_NAME = "input";
 export const ONNX_OUTPUT_NAME = "logits";
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
 
 function floatTensor(name: string, dims: number[], values: Float32Array): onnxProto.onnx.ITensorProto {
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
   values.forEach((v, i) => view.setFloat32(i * 4, v, true)); // ONNX raw_data is little-endian
   return { name, dataType: FLOAT, dims, rawData: bytes };
+}
+
+function int64Tensor(name: string, values: number[]): onnxProto.onnx.ITensorProto {
+  return { name, dataType: INT64, dims: [values.length], rawData: new Uint8Array(BigInt64Array.from(values, (v) => BigInt(v)).buffer) };
 }
 
 function ints(name: string, values: number[]): onnxProto.onnx.IAttributeProto {
@@ -64,7 +69,10 @@ export interface OnnxExportOptions {
   producerVersion?: string;
 }
 
-/** Encodes a TinyVGG (see model.ts) as ONNX: input [batch,1,28,28] normalized floats -> logits [batch,10]. */
+/**
+ * Encodes a TinyVGG (see model.ts) as ONNX: input [batch,1,28,28] normalized floats -> logits [batch,10],
+ * the served logits of model.ts servedLogits (the head's digit logits times p(digit)).
+ */
 export function tinyVggToOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): Uint8Array {
   const weights = tinyVggWeights(model);
   const initializer: onnxProto.onnx.ITensorProto[] = [];
@@ -112,8 +120,8 @@ export function tinyVggToOnnx(model: tf.LayersModel, options: OnnxExportOptions 
 
   const { kernel, bias } = weights.dense;
   const [features, units] = kernel.shape;
-  if (features !== size * size * weights.width || units !== NUM_CLASSES) {
-    throw new Error(`dense kernel [${kernel.shape}] does not fit a ${size}x${size}x${weights.width} feature map and ${NUM_CLASSES} classes`);
+  if (features !== size * size * weights.width || units !== HEAD_UNITS) {
+    throw new Error(`dense kernel [${kernel.shape}] does not fit a ${size}x${size}x${weights.width} feature map and ${HEAD_UNITS} head units`);
   }
   const denseKernel = permuteDenseRowsNhwcToNchw(kernel.dataSync() as Float32Array, size, size, weights.width, units);
   initializer.push(floatTensor("logits.weight", [features, units], denseKernel));
@@ -123,9 +131,19 @@ export function tinyVggToOnnx(model: tf.LayersModel, options: OnnxExportOptions 
     name: "logits",
     opType: "Gemm",
     input: ["flatten", "logits.weight", "logits.bias"],
-    output: [ONNX_OUTPUT_NAME],
+    output: ["head"],
     attribute: [int("transA", 0), int("transB", 0)],
   });
+  // served logits = digits * sigmoid(logsumexp(digits) - notADigit), in fp32 after the (quantizable) Gemm
+  initializer.push(int64Tensor("head.axis", [1]), int64Tensor("head.d0", [0]), int64Tensor("head.d1", [NUM_CLASSES]), int64Tensor("head.n1", [HEAD_UNITS]));
+  node.push(
+    { name: "head.digits", opType: "Slice", input: ["head", "head.d0", "head.d1", "head.axis"], output: ["head.digits"] },
+    { name: "head.not_a_digit", opType: "Slice", input: ["head", "head.d1", "head.n1", "head.axis"], output: ["head.not_a_digit"] },
+    { name: "head.lse", opType: "ReduceLogSumExp", input: ["head.digits"], output: ["head.lse"], attribute: [ints("axes", [1]), int("keepdims", 1)] },
+    { name: "head.margin", opType: "Sub", input: ["head.lse", "head.not_a_digit"], output: ["head.margin"] },
+    { name: "head.p_digit", opType: "Sigmoid", input: ["head.margin"], output: ["head.p_digit"] },
+    { name: "head.served", opType: "Mul", input: ["head.digits", "head.p_digit"], output: [ONNX_OUTPUT_NAME] },
+  );
 
   const name = options.name ?? "tinyvgg";
   const modelProto = onnx.ModelProto.create({
@@ -133,7 +151,7 @@ export function tinyVggToOnnx(model: tf.LayersModel, options: OnnxExportOptions 
     opsetImport: [{ domain: "", version: ONNX_OPSET }],
     producerName: "digit-kiosk-training",
     producerVersion: options.producerVersion ?? "0.1.0",
-    docString: `${name}: TinyVGG width ${weights.width}. Input: 28x28 grey digits, NCHW, normalized as its manifest.json says. Output: logits.`,
+    docString: `${name}: TinyVGG width ${weights.width}. Input: 28x28 grey digits, NCHW, normalized as its manifest.json says. Output: logits of the ten digits, scaled by the model's p(digit).`,
     graph: {
       name,
       node,

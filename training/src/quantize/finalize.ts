@@ -13,7 +13,7 @@ import { PIXELS, type DigitSet } from "../data/dataset.js";
 import { REPO_ROOT } from "../data/mnist-idx.js";
 import type { OnnxRunOptions } from "../evaluate.js";
 import { readModelPackage, sha256Hex } from "../package.js";
-import { affineAugmentationGrid, augmentationFromInput, type AugmentationInput } from "../report/augmentation.js";
+import { imageAugmentationGrid, augmentationFromInput, type AugmentationInput } from "../report/augmentation.js";
 import { readHistory } from "../report/history.js";
 import { writeReport, type MethodRow, type ModelFacts, type ReportData } from "../report/report.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
@@ -255,7 +255,7 @@ export async function finalizePackage(fp32Dir: string, outDir: string, options: 
       activations: calibration.plan.calibrated.map((t) => ({ tensor: t, min: chosen.ranges[t]![0], max: chosen.ranges[t]![1], ...chosen.activations[t]! })),
       history,
       mistakes: worstMistakes(data.test, deployedTest, 36),
-      augmentation: options.augmentation !== undefined ? await augmentationFromInput(options.augmentation) : await affineAugmentationGrid(data.train),
+      augmentation: options.augmentation !== undefined ? await augmentationFromInput(options.augmentation) : await imageAugmentationGrid(data.train),
       golden: { images: concatPixels(golden.map((g) => g.pixels)), labels: Uint8Array.from(golden, (g) => g.label), count: golden.length },
       validation: { ...validation, dir: outDir },
       command: options.command ?? "finalizePackage()",

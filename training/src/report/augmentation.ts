@@ -1,8 +1,10 @@
 // The augmentation grid of the report: either what the train CLI hands over (a PNG file or pixel arrays),
-// or, when it hands over nothing, one row per digit of MNIST samples distorted with augment.ts's affineInto.
+// or, when it hands over nothing, one row per digit of MNIST samples augmented exactly as training augments
+// image sources (mix.ts imageSource: affine map, elastic distortion, ink thickness).
 import { readFile } from "node:fs/promises";
-import { affineInto, DEFAULT_AFFINE, type AffineRange } from "../augment.js";
+import { DEFAULT_AFFINE, DEFAULT_ELASTIC, type AffineRange } from "../augment.js";
 import { PIXELS, type DigitSet } from "../data/dataset.js";
+import { ELASTIC_SHARE, imageSource } from "../data/mix.js";
 import { createRandom } from "../util/random.js";
 import { digitGridPng } from "./images.js";
 
@@ -14,9 +16,10 @@ export async function augmentationFromInput(input: AugmentationInput): Promise<{
   return { png: await digitGridPng(input.images, input.count, input.columns, 2), caption: input.caption ?? "Augmented training samples (from the training run)." };
 }
 
-/** One row per digit: the original, then `variants` random affine distortions of it. */
-export async function affineAugmentationGrid(set: DigitSet, variants = 9, seed = 1, range: AffineRange = DEFAULT_AFFINE): Promise<{ png: Buffer; caption: string }> {
+/** One row per digit: the original, then `variants` augmented copies of it, as training draws them. */
+export async function imageAugmentationGrid(set: DigitSet, variants = 9, seed = 1, range: AffineRange = DEFAULT_AFFINE): Promise<{ png: Buffer; caption: string }> {
   const random = createRandom(seed);
+  const source = imageSource("grid", set, range);
   const columns = variants + 1;
   const images = new Uint8Array(10 * columns * PIXELS);
   const buffer = new Float32Array(PIXELS);
@@ -32,13 +35,15 @@ export async function affineAugmentationGrid(set: DigitSet, variants = 9, seed =
     const base = digit * columns * PIXELS;
     images.set(set.images.subarray(index * PIXELS, (index + 1) * PIXELS), base);
     for (let v = 1; v < columns; v++) {
-      affineInto(buffer, 0, set.images, index * PIXELS, range, random);
+      source.draw(index, buffer, 0, random, true);
       for (let p = 0; p < PIXELS; p++) images[base + v * PIXELS + p] = Math.max(0, Math.min(255, Math.round(buffer[p]!)));
     }
   }
   const caption =
-    `First column: an MNIST training digit; the others: random affine distortions of it as augment.ts makes them ` +
-    `(rotation ±${range.rotateDeg}°, scale ±${Math.round(range.scale * 100)} %, shear ±${range.shear}, shift ±${range.shiftPx} px). ` +
+    `First column: an MNIST training digit; the others: augmented copies of it as training makes them: ` +
+    `a random affine map (rotation ±${range.rotateDeg}°, scale ±${Math.round(range.scale * 100)} %, shear ±${range.shear}, shift ±${range.shiftPx} px), ` +
+    `for ${Math.round(ELASTIC_SHARE * 100)} % of them an elastic distortion (alpha ${DEFAULT_ELASTIC.alpha}, sigma ${DEFAULT_ELASTIC.sigma} px), ` +
+    `and for a third of them thicker or thinner ink. ` +
     `The training run passed no grid of its own augmentation.`;
   return { png: await digitGridPng(images, 10 * columns, columns, 2), caption };
 }

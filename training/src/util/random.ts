@@ -7,6 +7,9 @@ export interface Random {
   int(n: number): number;
   /** standard normal sample (Box-Muller) */
   normal(): number;
+  /** the generator's internal state (a uint32); restore(state()) continues the same sequence */
+  state(): number;
+  restore(state: number): void;
 }
 
 /** mulberry32: small, fast, and good enough for shuffling and test data. */
@@ -27,6 +30,11 @@ export function createRandom(seed: number): Random {
       const u = 1 - next();
       const v = next();
       return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    },
+    state: (): number => state,
+    restore: (saved: number): void => {
+      if (!Number.isInteger(saved) || saved < 0 || saved > 0xffffffff) throw new Error(`random state must be a uint32, got ${saved}`);
+      state = saved;
     },
   };
 }
