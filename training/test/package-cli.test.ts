@@ -60,6 +60,15 @@ describe("npm run package", () => {
     assert.ok(metrics.fp32.mnistTestAccuracy - metrics.int8.mnistTestAccuracy <= 0.001);
     assert.ok(model.length <= 0.4 * fp32.length, `${model.length} vs ${fp32.length}`);
     assert.equal(manifest.golden?.count, 50);
+    // "not sure" is refitted on the int8 model's own logits, under training's digit-null limit
+    const source = validateManifest(JSON.parse(await readFile(path.join(DEFAULT_MODEL, "manifest.json"), "utf8")) as unknown);
+    assert.match(manifest.calibration?.method ?? "", /int8 model's logits/);
+    assert.deepEqual((manifest.metrics as { fp32Calibration?: unknown }).fp32Calibration, source.calibration);
+    const limit = (source.training as { maxDigitNull: number }).maxDigitNull;
+    const shares = (manifest.metrics as { calibrationNullShare: Record<string, number> }).calibrationNullShare;
+    assert.deepEqual(Object.keys(shares).sort(), ["mnist-val", "non-digits-val", "pendigits-val"]);
+    for (const set of ["mnist-val", "pendigits-val"]) assert.ok(shares[set]! <= limit, `${set}: ${shares[set]} null`);
+    assert.ok(shares["non-digits-val"]! > 0.5, `non-digits-val: ${shares["non-digits-val"]} null`);
     const report = await validatePackage(out, { latencyBudgetMs: 1e6 });
     assert.deepEqual(report.problems, []);
     assert.equal(report.golden?.passed, 50);

@@ -9,9 +9,12 @@ import { MANIFEST_FILE, MODEL_FILE, validateManifest, type Manifest } from "@dig
 import { encodeGolden, GOLDEN_FILE } from "@digit-kiosk/runtime/model/golden";
 import { DEVICE_SESSION_OPTIONS, measureLatency, timingInput, type LatencyStats } from "@digit-kiosk/runtime/model/latency";
 import { validatePackage, ValidationError, type ValidationReport } from "@digit-kiosk/runtime/model/validate";
+import { calibrate as calibrateNotSure, type CalibrationReport } from "../calibration.js";
 import { PIXELS, type DigitSet } from "../data/dataset.js";
 import { REPO_ROOT } from "../data/mnist-idx.js";
-import type { OnnxRunOptions } from "../evaluate.js";
+import { defaultPaths, MNIST_VAL_COUNT, nonDigitValidation } from "../data/sets.js";
+import { renderDrawingSet } from "../eval/offline.js";
+import { onnxLogits, openSession, type OnnxRunOptions } from "../evaluate.js";
 import { readModelPackage, sha256Hex } from "../package.js";
 import { imageAugmentationGrid, augmentationFromInput, type AugmentationInput } from "../report/augmentation.js";
 import { readHistory } from "../report/history.js";
@@ -101,6 +104,43 @@ function calibrationData(data: PackagerData, options: FinalizeOptions): { set: D
   return { set: concatSets(mnist, pen), source: `images: ${mnist.count.toLocaleString("en")} ${data.trainName} and ${pen.count.toLocaleString("en")} pendigits drawings of the training writers, rendered` };
 }
 
+/**
+ * The "not sure" calibration fitted again on the int8 model's own logits, on the validation sets and with
+ * the digit-null limit that training used (recorded in its manifest). Null when training did not
+ * calibrate, or used a set this step cannot load (a folder).
+ */
+async function refitCalibration(
+  model: Uint8Array,
+  run: OnnxRunOptions,
+  src: Manifest,
+  data: PackagerData,
+  pendigitsFile: string | undefined,
+  log: (line: string) => void,
+): Promise<CalibrationReport | null> {
+  const training = src.training as { validationSets?: unknown; maxDigitNull?: unknown };
+  const names = training.validationSets;
+  if (src.calibration === undefined || !Array.isArray(names) || typeof training.maxDigitNull !== "number") return null;
+  const sets: Array<{ name: string; set: DigitSet }> = [];
+  for (const name of names as unknown[]) {
+    if (name === "mnist-val") sets.push({ name, set: lastOf(data.train, MNIST_VAL_COUNT) });
+    else if (name === "pendigits-val" && data.pendigits !== null) sets.push({ name, set: data.pendigits });
+    else {
+      log(`package: the calibration stays as trained (fp32): validation set ${String(name)} is not available to this step`);
+      return null;
+    }
+  }
+  const paths = { ...defaultPaths(), ...(pendigitsFile === undefined ? {} : { pendigits: pendigitsFile }) };
+  const nonDigits = renderDrawingSet(await nonDigitValidation(paths));
+  const session = await openSession(model);
+  try {
+    const digits = [];
+    for (const { name, set } of sets) digits.push({ name, logits: await onnxLogits(session, set, run), labels: set.labels });
+    return calibrateNotSure({ digits, nonDigits: [{ name: "non-digits-val", logits: await onnxLogits(session, nonDigits, run) }], maxDigitNull: training.maxDigitNull });
+  } finally {
+    await session.release();
+  }
+}
+
 const accuracyOf = (s: ModelScore | null): number | null => (s === null ? null : s.accuracy);
 
 export async function finalizePackage(fp32Dir: string, outDir: string, options: FinalizeOptions = {}): Promise<FinalizeResult> {
@@ -144,6 +184,16 @@ export async function finalizePackage(fp32Dir: string, outDir: string, options: 
       : `The package stays fp32: int8 scores ${pts(int8Test.accuracy)} on ${data.testName} against ${pts(fp32Test.accuracy)} for fp32, a loss of ${(100 * drop).toFixed(2)} point, more than the ${(100 * maxDrop).toFixed(2)} point allowed. The int8 model is not shipped.`;
   log(`package: ${decision}`);
 
+  // The deployed model's own confidences set "not sure": int8 logits differ a little from fp32 ones.
+  const refit = deployed === "int8" ? await refitCalibration(chosen.model, run, src, data, options.pendigitsFile, log) : null;
+  if (refit !== null) {
+    const c = refit.calibration;
+    log(
+      `package: "not sure" refitted on the int8 model: temperature ${src.calibration?.temperature} -> ${c.temperature}, threshold ${src.calibration?.threshold} -> ${c.threshold}; ` +
+        `null shares ${Object.entries(refit.nullShare).map(([k, v]) => `${k} ${(100 * v).toFixed(2)}%`).join(", ")}`,
+    );
+  }
+
   const [fp32Ops, int8Ops] = [await optimizedGraph(fp32), await optimizedGraph(chosen.model)];
   log(`package: timing fp32 and int8, ${latencyRuns} single-sample runs each, one thread`);
   const lat = await latencies([{ name: "fp32", bytes: fp32 }, { name: "int8", bytes: chosen.model }], src.input.name, latencyRuns);
@@ -185,6 +235,7 @@ export async function finalizePackage(fp32Dir: string, outDir: string, options: 
     JSON.parse(
       JSON.stringify({
         ...src,
+        ...(refit === null ? {} : { calibration: { ...refit.calibration, method: `${refit.calibration.method}; fitted on the int8 model's logits` } }),
         createdAt: new Date().toISOString(),
         sha256: sha256Hex(deployedModel),
         quantization: deployed === "int8" ? "int8-qdq" : "none",
@@ -193,6 +244,7 @@ export async function finalizePackage(fp32Dir: string, outDir: string, options: 
           mnistTestAccuracy: deployedTest.accuracy,
           mnistTestCount: deployedTest.count,
           pendigitsValAccuracy: accuracyOf(deployed === "int8" ? int8Pen : fp32Pen),
+          ...(refit === null ? {} : { calibrationNullShare: refit.nullShare, fp32Calibration: src.calibration }),
           measuredWith: "onnxruntime-node",
           fp32: metricsOf(fp32Facts, fp32Pen),
           int8: { ...metricsOf(int8Facts, int8Pen), sizeRatio: chosen.model.length / fp32.length, onnxruntimeOps: int8Ops.ops },
