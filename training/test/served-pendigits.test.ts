@@ -1,4 +1,4 @@
-// Proves that what the runtime serves is right on real pen strokes: 500+ pendigits samples from all 30 writers, sent through POST /api/predict, score >= 90 %.
+// Proves that what the runtime serves is right on real pen strokes: 500+ pendigits samples from all 30 writers, sent through POST /api/predict, score >= 97 % (the default measured 99 %; a plain MNIST model 95.5 %).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp } from "node:fs/promises";
@@ -8,7 +8,7 @@ import { startApp } from "@digit-kiosk/runtime/app";
 import type { Prediction } from "@digit-kiosk/runtime/contracts/api";
 import { loadPendigits } from "../src/data/pendigits.js";
 
-test("pendigits strokes through POST /api/predict score at least 90 %", async () => {
+test("pendigits strokes through POST /api/predict score at least 97 %", async () => {
   const all = await loadPendigits();
   // Every 14th sample: a deterministic spread over every writer and digit.
   const sample = all.filter((_, i) => i % 14 === 0);
@@ -36,7 +36,7 @@ test("pendigits strokes through POST /api/predict score at least 90 %", async ()
     await Promise.all(Array.from({ length: 8 }, worker));
     const accuracy = correct / sample.length;
     console.log(`pendigits via API: ${correct}/${sample.length} = ${(accuracy * 100).toFixed(2)} %`);
-    assert.ok(accuracy >= 0.9, `accuracy ${(accuracy * 100).toFixed(2)} %`);
+    assert.ok(accuracy >= 0.97, `accuracy ${(accuracy * 100).toFixed(2)} %`);
   } finally {
     await app.stop();
   }
