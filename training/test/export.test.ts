@@ -17,7 +17,8 @@ import { ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, permuteDenseRowsNhwcToNc
 import { MNIST_NORMALIZATION } from "../src/normalization.js";
 import { readModelPackage, sha256Hex, writeModelPackage, type PackageInput } from "../src/package.js";
 import { servedLogits } from "../src/model.js";
-import { DEFAULT_TRAIN_CONFIG, tfjsLogits, trainTinyVgg } from "../src/train.js";
+import { NOT_A_DIGIT } from "../src/data/strokes.js";
+import { DEFAULT_TRAIN_CONFIG, targetsInto, tfjsLogits, trainTinyVgg } from "../src/train.js";
 
 const PARITY_IMAGES = 512;
 const run = { inputName: ONNX_INPUT_NAME, outputName: ONNX_OUTPUT_NAME, normalization: MNIST_NORMALIZATION };
@@ -91,6 +92,15 @@ describe("ONNX export", () => {
     assert.deepEqual([out[5 * 2], out[5 * 2 + 1]], [4, -4]);
     const rows = Array.from({ length: h * w * c }, (_, r) => out[r * units]);
     assert.deepEqual(rows, [0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11]);
+  });
+
+  it("trains digits on their own unit and non-digits on the head's eleventh", () => {
+    const targets = new Float32Array(3 * 11).fill(7);
+    targetsInto(targets, [3, NOT_A_DIGIT, 0], 3);
+    const rows = [0, 1, 2].map((r) => Array.from(targets.subarray(r * 11, (r + 1) * 11)));
+    assert.deepEqual(rows.map((row) => row.indexOf(1)), [3, 10, 0]);
+    assert.ok(rows.every((row) => row.reduce((a, b) => a + b, 0) === 1));
+    assert.throws(() => targetsInto(targets, [11], 1), /bad training label 11/);
   });
 
   it("serves the head's digit logits scaled by p(digit): unchanged order, flat when the head says not a digit", () => {

@@ -4,7 +4,7 @@ import { renderStrokes } from "@digit-kiosk/runtime/preprocess/index";
 import { checkDigitSet, PIXELS, type DigitSet } from "./dataset.js";
 import type { PenDigit } from "./pendigits.js";
 
-/** Label of a drawing that is not a digit (trained towards a uniform answer, expected null when served). */
+/** Label of a drawing that is not a digit (the head's eleventh unit in training, expected null when served). */
 export const NOT_A_DIGIT = 10;
 
 export interface Drawing {
