@@ -1,4 +1,27 @@
-// Small helpers shared by the training CLIs: typed flag values, usage errors, and the command line as typed.
+// Small helpers shared by the training CLIs: flag parsing with --help, typed flag values, usage errors,
+// and the command line as typed.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** The parsed values of flags O (plus --help). */
+type Flags<O extends NonNullable<ParseArgsConfig["options"]>> = ReturnType<
+  typeof parseArgs<{ options: O & typeof COMMON; strict: true; allowPositionals: false; args: string[] }>
+>["values"];
+
+/** The flags every training CLI has. */
+const COMMON = { help: { type: "boolean", short: "h" } } as const;
+
+/**
+ * Parses the command line's flags (no positionals; unknown flags are usage errors). With --help it
+ * prints `help` and returns null: the CLI has nothing else to do.
+ */
+export function parseFlags<O extends NonNullable<ParseArgsConfig["options"]>>(options: O, help: string, args: string[] = process.argv.slice(2)): Flags<O> | null {
+  const { values } = parseArgs({ options: { ...options, ...COMMON }, strict: true, allowPositionals: false, args });
+  if ((values as { help?: boolean }).help === true) {
+    process.stdout.write(`${help}\n`);
+    return null;
+  }
+  return values as Flags<O>;
+}
 
 export class UsageError extends Error {
   constructor(message: string) {

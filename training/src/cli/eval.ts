@@ -1,7 +1,6 @@
 // `npm run eval`: scores a model package offline (onnxruntime) or a running server through POST /api/predict, as the kiosk would.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { PIXELS, type DigitSet } from "../data/dataset.js";
 import { loadNotMnistPngs } from "../data/not-mnist.js";
@@ -12,7 +11,7 @@ import { evaluateOffline } from "../eval/offline.js";
 import { formatReport, scoreAnswers, type SetReport } from "../eval/report.js";
 import { readModelPackage } from "../package.js";
 import { ProgressBar } from "../progress.js";
-import { intFlag, runCli, UsageError } from "./args.js";
+import { intFlag, parseFlags, runCli, UsageError } from "./args.js";
 
 const HELP = `Usage: npm run eval -- (--model DIR | --api URL) [--set NAME[,NAME...]] [options]
 
@@ -70,8 +69,8 @@ async function apiItems(name: EvalSetName, paths: DataPaths, limit: number | und
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const values = parseFlags(
+    {
       model: { type: "string" },
       api: { type: "string" },
       set: { type: "string" },
@@ -82,15 +81,10 @@ async function main(): Promise<void> {
       pendigits: { type: "string" },
       "batch-size": { type: "string" },
       json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help === true) {
-    process.stdout.write(`${HELP}\n`);
-    return;
-  }
+    HELP,
+  );
+  if (values === null) return;
   if ((values.model === undefined) === (values.api === undefined)) throw new UsageError("give exactly one of --model DIR or --api URL");
   const sets = (values.set ?? "mnist-test").split(",").map((s) => s.trim());
   for (const s of sets) if (!isEvalSet(s)) throw new UsageError(`--set: unknown set "${s}" (known: ${EVAL_SETS.join(", ")}, folder:DIR)`);

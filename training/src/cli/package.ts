@@ -1,10 +1,9 @@
 // `npm run package`: fp32 model package in, deployable (int8 when it keeps its accuracy) validated package out, with its report.
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { ValidationError } from "@digit-kiosk/runtime/model/validate";
 import { finalizePackage } from "../quantize/finalize.js";
 import { DEFAULT_PERCENTILE } from "../quantize/quantize.js";
-import { commandLine, floatFlag, intFlag, oneOf, runCli, UsageError } from "./args.js";
+import { commandLine, floatFlag, intFlag, oneOf, parseFlags, runCli, UsageError } from "./args.js";
 
 const METHODS = ["auto", "minmax", "percentile"] as const;
 
@@ -44,8 +43,8 @@ function fraction(value: string | undefined, name: string, fallback: number): nu
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const values = parseFlags(
+    {
       model: { type: "string" },
       out: { type: "string" },
       "report-dir": { type: "string" },
@@ -60,15 +59,10 @@ async function main(): Promise<void> {
       "augmentation-png": { type: "string" },
       "mnist-dir": { type: "string" },
       seed: { type: "string" },
-      help: { type: "boolean", short: "h" },
     },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help === true) {
-    process.stdout.write(`${HELP}\n`);
-    return;
-  }
+    HELP,
+  );
+  if (values === null) return;
   if (values.model === undefined) throw new UsageError("--model FP32_DIR is required");
   if (values.out === undefined) throw new UsageError("--out DIR is required");
   const percentile = floatFlag(values.percentile, "percentile", DEFAULT_PERCENTILE);

@@ -1,7 +1,6 @@
 // `npm run train`: trains TinyVGG on a weighted mix of sources, keeps the best epoch by writer-disjoint
 // validation, calibrates "not sure", exports ONNX, measures it with onnxruntime and writes a model package.
 import path from "node:path";
-import { parseArgs } from "node:util";
 import type * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.js";
 import { takeFirst, type DigitSet } from "../data/dataset.js";
@@ -17,7 +16,7 @@ import { ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, tinyVggToOnnx } from "..
 import { writeModelPackage } from "../package.js";
 import { ProgressBar } from "../progress.js";
 import { DEFAULT_TRAIN_CONFIG, tfjsLogits, trainTinyVgg, type TrainConfig, type Validation } from "../train.js";
-import { commandLine, floatFlag, intFlag, oneOf, runCli, UsageError } from "./args.js";
+import { commandLine, floatFlag, intFlag, oneOf, parseFlags, runCli, UsageError } from "./args.js";
 
 /** Most of each validation set's digits that calibration may answer null. */
 const DEFAULT_MAX_DIGIT_NULL = 0.005;
@@ -94,8 +93,8 @@ function defaultVersion(now: Date): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const values = parseFlags(
+    {
       data: { type: "string" },
       weights: { type: "string" },
       "epoch-size": { type: "string" },
@@ -117,15 +116,10 @@ async function main(): Promise<void> {
       backend: { type: "string" },
       resume: { type: "boolean" },
       "checkpoint-dir": { type: "string" },
-      help: { type: "boolean", short: "h" },
     },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help === true) {
-    process.stdout.write(`${HELP}\n`);
-    return;
-  }
+    HELP,
+  );
+  if (values === null) return;
   const command = commandLine("train", "training/src/cli/train.ts");
   const mnistDir = path.resolve(values["mnist-dir"] ?? defaultMnistDir());
   const mnistPresent = hasMnist(mnistDir, "train") && hasMnist(mnistDir, "test");
