@@ -88,14 +88,8 @@ export async function loadEvalSet(name: EvalSetName, paths: DataPaths = defaultP
 export async function nonDigitValidation(paths: DataPaths = defaultPaths()): Promise<Drawing[]> {
   const digits = pendigitsSplit(await loadPendigits(paths.pendigits), "val");
   const random = createRandom(NON_DIGITS_VAL_SEED);
-  return Array.from({ length: NON_DIGITS_VAL_COUNT }, () => generateNonDigit(random, { digits, templates: TRAIN_TEMPLATES, kindWeights: NON_DIGIT_TRAIN_KIND_WEIGHTS, hatchAspect: NON_DIGIT_TRAIN_HATCH_ASPECT }));
+  return Array.from({ length: NON_DIGITS_VAL_COUNT }, () => generateNonDigit(random, { digits, templates: TRAIN_TEMPLATES, kindWeights: NON_DIGIT_TRAIN_KIND_WEIGHTS }));
 }
-
-/**
- * Hatched blocks in training are never narrower than 0.7 of their height: a narrower one renders as a
- * filled bar, which is how a bold MNIST "1" looks (bold 1s read as 8 were the most common raw-MNIST error).
- */
-export const NON_DIGIT_TRAIN_HATCH_ASPECT = [0.7, 1.6] as const;
 
 /** How often each kind of non-digit is generated for training (relative). */
 export const NON_DIGIT_TRAIN_KIND_WEIGHTS = { symbol: 3, pair: 2.5, scribble: 1.5, hatch: 0.5, spiral: 0.5, tiny: 1, dots: 0.6 } as const;
@@ -140,7 +134,7 @@ export async function loadTrainSource(name: TrainSourceName, options: SourceOpti
       // pairs (the hard cases: parts of them look like digits) are drawn more often
       const digits = pendigitsSplit(await loadPendigits(paths.pendigits), "train");
       const kindWeights = NON_DIGIT_TRAIN_KIND_WEIGHTS;
-      return generatedSource(name, 10000, (random) => generateNonDigit(random, { digits, templates: TRAIN_TEMPLATES, kindWeights, hatchAspect: NON_DIGIT_TRAIN_HATCH_ASPECT }));
+      return generatedSource(name, 10000, (random) => generateNonDigit(random, { digits, templates: TRAIN_TEMPLATES, kindWeights }));
     }
   }
 }

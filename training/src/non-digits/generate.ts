@@ -16,8 +16,6 @@ export interface NonDigitOptions {
   digits: readonly Drawing[];
   /** relative frequency of each kind (default: equal) */
   kindWeights?: Partial<Record<NonDigitKind, number>>;
-  /** width/height range of hatched blocks (default 0.4..1.6); a narrow one renders as a filled bar, i.e. a bold "1" */
-  hatchAspect?: readonly [number, number];
 }
 
 const range = (random: Random, lo: number, hi: number): number => lo + (hi - lo) * random.next();
@@ -52,9 +50,9 @@ function scribble(random: Random, w: number, h: number): Stroke[] {
   return strokes;
 }
 
-function hatch(random: Random, w: number, h: number, aspectRange: readonly [number, number] = [0.4, 1.6]): Stroke[] {
+function hatch(random: Random, w: number, h: number): Stroke[] {
   const size = Math.min(w, h) * range(random, 0.3, 0.8);
-  const aspect = range(random, aspectRange[0], aspectRange[1]);
+  const aspect = range(random, 0.4, 1.6);
   const bw = size * Math.min(1, aspect);
   const bh = size * Math.min(1, 1 / aspect);
   const x0 = (w - bw) / 2;
@@ -162,7 +160,7 @@ export function generateNonDigit(random: Random, options: NonDigitOptions): Draw
       strokes = scribble(random, width, height);
       break;
     case "hatch":
-      strokes = hatch(random, width, height, options.hatchAspect);
+      strokes = hatch(random, width, height);
       break;
     case "spiral":
       strokes = spiral(random, width, height);
