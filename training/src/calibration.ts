@@ -1,6 +1,8 @@
 // "Not sure", calibrated: temperature scaling fitted on validation digits, then the confidence threshold
 // that rejects as many non-digits as possible while answering almost every real digit.
 import type { Calibration } from "@digit-kiosk/runtime/contracts/manifest";
+import type { DigitSet } from "./data/dataset.js";
+import { onnxLogits, openSession, type OnnxRunOptions } from "./evaluate.js";
 import { NUM_CLASSES } from "./model.js";
 
 /** Softmax of logits / T, row by row. */
@@ -137,4 +139,22 @@ export function calibrate(input: CalibrationInput): CalibrationReport {
     nllBefore: nll(logits, labels, 1),
     nllAfter: nll(logits, labels, temperature),
   };
+}
+
+/** calibrate() on an ONNX model's own logits (onnxruntime) for named validation digit sets and the generated non-digits. */
+export async function calibrateOnnx(
+  model: Uint8Array,
+  run: OnnxRunOptions,
+  digitSets: ReadonlyArray<{ name: string; set: DigitSet }>,
+  nonDigits: DigitSet,
+  maxDigitNull: number,
+): Promise<CalibrationReport> {
+  const session = await openSession(model);
+  try {
+    const digits = [];
+    for (const { name, set } of digitSets) digits.push({ name, logits: await onnxLogits(session, set, run), labels: set.labels });
+    return calibrate({ digits, nonDigits: [{ name: "non-digits-val", logits: await onnxLogits(session, nonDigits, run) }], maxDigitNull });
+  } finally {
+    await session.release();
+  }
 }

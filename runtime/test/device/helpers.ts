@@ -1,11 +1,14 @@
 // Helpers for the device tests: commands, prerequisites, cached offline bundles, unpacked bundle runtimes.
+import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import { hashTree, type Arch } from "../../../provisioning/bundle/files.js";
+import type { BundleResult } from "../../../provisioning/bundle/main.js";
 import { sevenStrokes } from "../helpers.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -79,15 +82,8 @@ export async function waitForDefaultModel(limitMs = 10 * 60 * 1000): Promise<voi
   await waitFor(async () => ((await stat(path.join(defaultModelDir, "manifest.json"))).isFile() ? true : undefined), "runtime/models/default/manifest.json", limitMs, 2000);
 }
 
-export interface BuiltBundle {
-  bundle: string;
-  version: string;
-  arch: Arch;
-  nodeVersion: string;
-  bytes: number;
-  unpackedBytes: number;
-  modelSha256: string;
-}
+/** What `npm run bundle` prints as its last line, read back by the tests. */
+export type BuiltBundle = BundleResult;
 
 /** A hash of everything that goes into a bundle: a bundle is rebuilt only when one of them changed. */
 async function bundleInputsKey(arch: Arch): Promise<string> {
@@ -230,7 +226,7 @@ export async function startBundleRuntime(dir: string, emulate = false): Promise<
 }
 
 /** Node code that loads the bundle's native modules the way the runtime does, and prints where from. */
-export function nativeModulesProbe(arch: Arch): string {
+function nativeModulesProbe(arch: Arch): string {
   return [
     "const { createRequire } = require('node:module');",
     "const r = createRequire(process.argv[1] + '/app/runtime/dist/main.js');",
@@ -238,6 +234,39 @@ export function nativeModulesProbe(arch: Arch): string {
     "const ort = r('onnxruntime-node'); const sharp = r('sharp');",
     "console.log(JSON.stringify({ arch: process.arch, uws, ort: typeof ort.InferenceSession, sharp: sharp.versions.sharp }));",
   ].join("\n");
+}
+
+/** Asserts that the unpacked bundle's own Node (under qemu when emulate) loads its native modules from its own node_modules. */
+export async function assertNativeModulesLoad(dir: string, arch: Arch, emulate: boolean): Promise<void> {
+  const [command, args] = await bundleNode(dir, ["-e", nativeModulesProbe(arch), dir], emulate);
+  const r = await run(command, args, { env: CLEAN_ENV, cwd: os.tmpdir() });
+  assert.equal(r.code, 0, r.stderr);
+  const got = JSON.parse(r.stdout) as { arch: string; uws: string; ort: string; sharp: string };
+  assert.equal(got.arch, arch);
+  assert.ok(got.uws.startsWith(dir), `uWebSockets.js from ${got.uws}`);
+  assert.equal(got.ort, "function");
+  assert.match(got.sharp, /^\d+\.\d+/);
+}
+
+/** A test file's unpacked bundle: built (or reused) and unpacked before its tests, removed after them with any runtime still running. */
+export interface UnpackedBundle {
+  bundle: BuiltBundle;
+  dir: string;
+  runtime: BundleProcess | null;
+}
+
+export function useUnpackedBundle(arch: Arch, skip: string | undefined): UnpackedBundle {
+  const fixture: UnpackedBundle = { bundle: undefined as unknown as BuiltBundle, dir: "", runtime: null };
+  before(async () => {
+    if (skip !== undefined) return;
+    fixture.bundle = await ensureBundle(arch);
+    fixture.dir = await unpackBundle(fixture.bundle.bundle);
+  });
+  after(async () => {
+    await fixture.runtime?.stop();
+    if (fixture.dir !== "") await rm(path.dirname(fixture.dir), { recursive: true, force: true });
+  });
+  return fixture;
 }
 
 /** POSTs the test suite's "7" to /api/predict. */

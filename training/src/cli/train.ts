@@ -8,10 +8,10 @@ import { SampleMix, type WeightedSource } from "../data/mix.js";
 import { loadEmbeddedMnist } from "../data/mnist-embedded.js";
 import { defaultMnistDir, hasMnist, loadMnistIdx, REPO_ROOT } from "../data/mnist-idx.js";
 import { defaultPaths, isEvalSet, isTrainSource, loadEvalSet, loadTrainSource, nonDigitValidation, TRAIN_SOURCES, type DataPaths, type EvalSetName, type TrainSourceName } from "../data/sets.js";
-import { calibrate, type CalibrationReport } from "../calibration.js";
+import { calibrate, calibrateOnnx, type CalibrationReport } from "../calibration.js";
 import { checkCheckpointKey, hasCheckpoint, readCheckpointState, removeCheckpoint } from "../checkpoint.js";
 import { renderDrawingSet } from "../eval/offline.js";
-import { evaluateOnnx, formatConfusion, openSession, onnxLogits } from "../evaluate.js";
+import { argmaxRows, evaluateOnnx, formatConfusion, openSession, onnxLogits } from "../evaluate.js";
 import { ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, tinyVggToOnnx } from "../export/onnx.js";
 import { writeModelPackage } from "../package.js";
 import { ProgressBar } from "../progress.js";
@@ -241,20 +241,14 @@ async function main(): Promise<void> {
       : {
           evaluate(model: tf.LayersModel) {
             const detail: Record<string, number> = {};
-            for (const { name, set } of valDigits) {
-              const logits = tfjsLogits(model, set, set.count, config.normalization);
-              let right = 0;
-              for (let i = 0; i < set.count; i++) {
-                let top = 0;
-                for (let c = 1; c < 10; c++) if (logits[i * 10 + c]! > logits[i * 10 + top]!) top = c;
-                if (top === set.labels[i]) right++;
-              }
-              detail[name] = right / set.count;
+            const digits = valDigits.map(({ name, set }) => ({ name, logits: tfjsLogits(model, set, set.count, config.normalization), labels: set.labels }));
+            for (const { name, logits, labels } of digits) {
+              const top = argmaxRows(logits);
+              detail[name] = top.reduce((right, digit, i) => right + (digit === labels[i] ? 1 : 0), 0) / labels.length;
             }
             // the generated non-digits count as one more validation set: their share answered null
             // once temperature and threshold are fitted as they will be for the package
             if (valNonDigits !== null) {
-              const digits = valDigits.map(({ name, set }) => ({ name, logits: tfjsLogits(model, set, set.count, config.normalization), labels: set.labels }));
               const nonDigits = [{ name: "non-digits-val", logits: tfjsLogits(model, valNonDigits, valNonDigits.count, config.normalization) }];
               detail["non-digits-val"] = calibrate({ digits, nonDigits, maxDigitNull }).nullShare["non-digits-val"] ?? 0;
             }
@@ -296,12 +290,7 @@ async function main(): Promise<void> {
 
   let calibrationReport: CalibrationReport | undefined;
   if (valDigits.length > 0 && valNonDigits !== null) {
-    const s2 = await openSession(onnx);
-    const digits = [];
-    for (const { name, set } of valDigits) digits.push({ name, logits: await onnxLogits(s2, set, runOptions), labels: set.labels });
-    const nonDigits = [{ name: "non-digits-val", logits: await onnxLogits(s2, valNonDigits, runOptions) }];
-    await s2.release();
-    calibrationReport = calibrate({ digits, nonDigits, maxDigitNull });
+    calibrationReport = await calibrateOnnx(onnx, runOptions, valDigits, valNonDigits, maxDigitNull);
     const c = calibrationReport.calibration;
     log(
       `calibration: temperature ${c.temperature} (validation NLL ${calibrationReport.nllBefore.toFixed(4)} -> ${calibrationReport.nllAfter.toFixed(4)}), ` +

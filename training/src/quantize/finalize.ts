@@ -9,12 +9,12 @@ import { MANIFEST_FILE, MODEL_FILE, validateManifest, type Manifest } from "@dig
 import { encodeGolden, GOLDEN_FILE } from "@digit-kiosk/runtime/model/golden";
 import { DEVICE_SESSION_OPTIONS, measureLatency, timingInput, type LatencyStats } from "@digit-kiosk/runtime/model/latency";
 import { validatePackage, ValidationError, type ValidationReport } from "@digit-kiosk/runtime/model/validate";
-import { calibrate as calibrateNotSure, type CalibrationReport } from "../calibration.js";
+import { calibrateOnnx, type CalibrationReport } from "../calibration.js";
 import { PIXELS, type DigitSet } from "../data/dataset.js";
 import { REPO_ROOT } from "../data/mnist-idx.js";
 import { defaultPaths, MNIST_VAL_COUNT, nonDigitValidation } from "../data/sets.js";
 import { renderDrawingSet } from "../eval/offline.js";
-import { onnxLogits, openSession, type OnnxRunOptions } from "../evaluate.js";
+import type { OnnxRunOptions } from "../evaluate.js";
 import { readModelPackage, sha256Hex } from "../package.js";
 import { imageAugmentationGrid, augmentationFromInput, type AugmentationInput } from "../report/augmentation.js";
 import { readHistory } from "../report/history.js";
@@ -130,15 +130,7 @@ async function refitCalibration(
     }
   }
   const paths = { ...defaultPaths(), ...(pendigitsFile === undefined ? {} : { pendigits: pendigitsFile }) };
-  const nonDigits = renderDrawingSet(await nonDigitValidation(paths));
-  const session = await openSession(model);
-  try {
-    const digits = [];
-    for (const { name, set } of sets) digits.push({ name, logits: await onnxLogits(session, set, run), labels: set.labels });
-    return calibrateNotSure({ digits, nonDigits: [{ name: "non-digits-val", logits: await onnxLogits(session, nonDigits, run) }], maxDigitNull: training.maxDigitNull });
-  } finally {
-    await session.release();
-  }
+  return calibrateOnnx(model, run, sets, renderDrawingSet(await nonDigitValidation(paths)), training.maxDigitNull);
 }
 
 const accuracyOf = (s: ModelScore | null): number | null => (s === null ? null : s.accuracy);
