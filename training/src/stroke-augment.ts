@@ -1,8 +1,7 @@
 // Stroke-level augmentation, applied before renderStrokes so training sees what serving sees: affine
 // (rotation, scale, shear), smooth wobble, point jitter, resampling density, point dropout, pen width.
 import type { Point, Stroke } from "@digit-kiosk/runtime/contracts/api";
-import type { RenderOptions } from "@digit-kiosk/runtime/preprocess/strokes";
-import { DEFAULT_RENDER_OPTIONS } from "@digit-kiosk/runtime/preprocess/strokes";
+import { DEFAULT_RENDER_OPTIONS, strokeBounds, type RenderOptions } from "@digit-kiosk/runtime/preprocess/strokes";
 import type { Random } from "./util/random.js";
 
 export interface StrokeAugmentRange {
@@ -39,16 +38,9 @@ export interface AugmentedStrokes {
 }
 
 function bounds(strokes: readonly Stroke[]): { cx: number; cy: number; size: number } {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (const s of strokes) {
-    for (const p of s) {
-      if (p[0] < minX) minX = p[0];
-      if (p[0] > maxX) maxX = p[0];
-      if (p[1] < minY) minY = p[1];
-      if (p[1] > maxY) maxY = p[1];
-    }
-  }
-  if (minX === Infinity) return { cx: 0, cy: 0, size: 1 };
+  const box = strokeBounds(strokes);
+  if (box === null) return { cx: 0, cy: 0, size: 1 };
+  const { minX, minY, maxX, maxY } = box;
   return { cx: (minX + maxX) / 2, cy: (minY + maxY) / 2, size: Math.max(maxX - minX, maxY - minY, 1e-6) };
 }
 

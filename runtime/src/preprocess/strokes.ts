@@ -19,12 +19,15 @@ export interface RenderOptions {
 
 export const DEFAULT_RENDER_OPTIONS: RenderOptions = { penRatio: 0.15, minSizeRatio: 0.04, supersample: 2 };
 
-/**
- * Strokes in surface pixels (origin top-left, y down) -> 784 bytes, row-major, white ink (255) on
- * black (0). An empty drawing gives an all-zero image. Pure: no I/O, no globals.
- */
-export function renderStrokes(strokes: readonly Stroke[], width: number, height: number, options: Partial<RenderOptions> = {}): Uint8Array {
-  const opt = { ...DEFAULT_RENDER_OPTIONS, ...options };
+export interface StrokeBounds {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
+/** The bounding box of every point of the strokes; null when they hold no point. */
+export function strokeBounds(strokes: readonly Stroke[]): StrokeBounds | null {
   let minX = Infinity;
   let minY = Infinity;
   let maxX = -Infinity;
@@ -37,7 +40,18 @@ export function renderStrokes(strokes: readonly Stroke[], width: number, height:
       if (p[1] > maxY) maxY = p[1];
     }
   }
-  if (minX === Infinity) return new Uint8Array(IMAGE_SIZE * IMAGE_SIZE);
+  return minX === Infinity ? null : { minX, minY, maxX, maxY };
+}
+
+/**
+ * Strokes in surface pixels (origin top-left, y down) -> 784 bytes, row-major, white ink (255) on
+ * black (0). An empty drawing gives an all-zero image. Pure: no I/O, no globals.
+ */
+export function renderStrokes(strokes: readonly Stroke[], width: number, height: number, options: Partial<RenderOptions> = {}): Uint8Array {
+  const opt = { ...DEFAULT_RENDER_OPTIONS, ...options };
+  const box = strokeBounds(strokes);
+  if (box === null) return new Uint8Array(IMAGE_SIZE * IMAGE_SIZE);
+  const { minX, minY, maxX, maxY } = box;
 
   // Size of the drawing, with a floor so that a tap stays a small dot instead of a huge blob.
   const floor = opt.minSizeRatio * Math.min(width, height);

@@ -1,6 +1,7 @@
 // Generates drawings that are not digits: scribbles, hatching, spirals, letters and symbols, two digits
 // side by side, taps and near-empty drawings. Deterministic for a given random generator.
 import type { Stroke } from "@digit-kiosk/runtime/contracts/api";
+import { strokeBounds } from "@digit-kiosk/runtime/preprocess/strokes";
 import { NOT_A_DIGIT, type Drawing } from "../data/strokes.js";
 import { augmentStrokes, DEFAULT_STROKE_AUGMENT } from "../stroke-augment.js";
 import type { Random } from "../util/random.js";
@@ -101,10 +102,9 @@ function pair(random: Random, w: number, h: number, digits: readonly Drawing[]):
   const out: Stroke[] = [];
   let cursor = (w - 2.2 * height * 0.7) / 2;
   for (const d of parts) {
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    for (const s of d.strokes) for (const p of s) {
-      minX = Math.min(minX, p[0]); maxX = Math.max(maxX, p[0]); minY = Math.min(minY, p[1]); maxY = Math.max(maxY, p[1]);
-    }
+    const box = strokeBounds(d.strokes);
+    if (box === null) continue;
+    const { minX, minY, maxX, maxY } = box;
     const scale = height / Math.max(maxY - minY, 1e-6);
     const dy = (h - height) / 2 + random.normal() * height * 0.08;
     const x0 = cursor;
