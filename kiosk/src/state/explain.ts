@@ -5,6 +5,7 @@ import type { LayerActivation, WsAnyServerMessage } from "@digit-kiosk/runtime/c
 import type { DrawingModel } from "./drawing.js";
 import type { PredictionLink } from "./prediction.js";
 import { decodeBytes, decodeInput, explainMessage } from "./protocol.js";
+import { RequestSlot } from "./request-slot.js";
 
 export interface LayerView {
   name: string;
@@ -43,9 +44,7 @@ export class ExplainModel {
   readonly shapes = signal<readonly LayerShape[]>([]);
 
   private nextId = 1;
-  private inFlight: { id: string; revision: number; generation: number } | null = null;
-  private sentRevision = -1;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly slot = new RequestSlot<{ id: string; revision: number; generation: number }>(ANSWER_TIMEOUT_MS);
   private cleanups: Array<() => void> = [];
 
   constructor(
@@ -57,16 +56,16 @@ export class ExplainModel {
     this.cleanups.push(
       this.drawing.generation.subscribe(() => {
         this.result.value = null;
-        this.sentRevision = -1;
+        this.slot.resend();
       }),
       this.drawing.revision.subscribe(() => this.pump()),
       this.enabled.subscribe(() => this.pump()),
       this.connection.opens.subscribe(() => this.pump()),
       this.connection.status.subscribe((status) => {
-        if (status !== "connected") this.forget();
+        if (status !== "connected") this.slot.forget();
       }),
       this.connection.onMessage((message) => this.receive(message)),
-      () => this.forget(),
+      () => this.slot.forget(),
     );
   }
 
@@ -79,38 +78,24 @@ export class ExplainModel {
   }
 
   private pump(): void {
-    if (!this.enabled.value || this.inFlight !== null || this.drawing.isEmpty.value) return;
+    if (!this.enabled.value || this.drawing.isEmpty.value) return;
     const revision = this.drawing.revision.value;
-    if (revision === this.sentRevision) return;
+    if (!this.slot.wants(revision)) return;
     const id = `x${this.nextId++}`;
     const { width, height } = this.drawing.surface;
     if (!this.connection.send(explainMessage(id, this.drawing.strokes, width, height))) return;
-    this.sentRevision = revision;
-    this.inFlight = { id, revision, generation: this.drawing.generation.value };
-    this.timer = setTimeout(() => this.forget(), ANSWER_TIMEOUT_MS);
+    this.slot.sent({ id, revision, generation: this.drawing.generation.value });
   }
 
   private receive(message: WsAnyServerMessage): void {
-    const sent = this.inFlight;
+    const sent = this.slot.inFlight;
     if (sent === null || message.id !== sent.id) return;
-    this.settle();
+    this.slot.settle();
     if (message.type === "explanation" && sent.generation === this.drawing.generation.value) {
       const layers = message.layers.map(toLayerView).filter((l): l is LayerView => l !== null);
       this.result.value = { input: decodeInput(message.input), layers, probabilities: message.probabilities, revision: sent.revision };
       this.shapes.value = layers.map(({ maps: _maps, ...shape }) => shape);
     }
     this.pump();
-  }
-
-  private forget(): void {
-    if (this.inFlight === null) return;
-    this.settle();
-    this.sentRevision = -1;
-  }
-
-  private settle(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.inFlight = null;
   }
 }

@@ -4,6 +4,7 @@ import type { ModelRef, WsAnyServerMessage, WsClientMessage } from "@digit-kiosk
 import type { ConnectionStatus } from "./connection.js";
 import type { DrawingModel } from "./drawing.js";
 import { decodeInput, predictMessage } from "./protocol.js";
+import { RequestSlot } from "./request-slot.js";
 
 export interface PredictionView {
   digit: number | null;
@@ -59,10 +60,12 @@ export class PredictionModel {
   private nextId = 1;
   /** Answers to ids below this belong to a drawing that was cleared. */
   private firstLiveId = 1;
-  /** The newest revision sent and not lost with a socket; -1 when none. */
-  private sentRevision = -1;
-  private inFlight: InFlight | null = null;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** A request unanswered in time means the socket is stuck: reconnect. */
+  private readonly slot = new RequestSlot<InFlight>(
+    ANSWER_TIMEOUT_MS,
+    () => this.connection.restart(),
+    (busy) => (this.pending.value = busy),
+  );
   private cleanups: Array<() => void> = [];
 
   constructor(
@@ -76,10 +79,10 @@ export class PredictionModel {
       this.drawing.revision.subscribe(() => this.pump()),
       this.connection.opens.subscribe(() => this.pump()),
       this.connection.status.subscribe((status) => {
-        if (status !== "connected") this.forgetInFlight();
+        if (status !== "connected") this.slot.forget();
       }),
       this.connection.onMessage((message) => this.receive(message)),
-      () => this.forgetInFlight(),
+      () => this.slot.forget(),
     );
   }
 
@@ -97,30 +100,24 @@ export class PredictionModel {
     this.result.value = null;
     this.error.value = null;
     this.firstLiveId = this.nextId;
-    this.sentRevision = -1;
+    this.slot.resend();
   }
 
   /** Sends the current drawing unless a request is in flight or it was already sent. */
   private pump(): void {
-    if (this.inFlight !== null || this.drawing.isEmpty.value) return;
+    if (this.drawing.isEmpty.value) return;
     const revision = this.drawing.revision.value;
-    if (revision === this.sentRevision) return;
+    if (!this.slot.wants(revision)) return;
     const { width, height } = this.drawing.surface;
     const id = this.nextId++;
     if (!this.connection.send(predictMessage(id, this.drawing.strokes, width, height))) return;
-    this.sentRevision = revision;
-    this.inFlight = { id, revision, generation: this.drawing.generation.value };
-    this.pending.value = true;
-    this.timer = setTimeout(() => {
-      this.forgetInFlight();
-      this.connection.restart();
-    }, ANSWER_TIMEOUT_MS);
+    this.slot.sent({ id, revision, generation: this.drawing.generation.value });
   }
 
   private receive(message: WsAnyServerMessage): void {
-    const sent = this.inFlight;
+    const sent = this.slot.inFlight;
     if (sent === null || message.id !== sent.id) return;
-    this.settle();
+    this.slot.settle();
     const live = sent.id >= this.firstLiveId && sent.generation === this.drawing.generation.value;
     if (live) {
       switch (message.type) {
@@ -147,19 +144,5 @@ export class PredictionModel {
       }
     }
     this.pump();
-  }
-
-  /** The request in flight will never be answered (socket gone): free the slot, resend later. */
-  private forgetInFlight(): void {
-    if (this.inFlight === null) return;
-    this.settle();
-    this.sentRevision = -1;
-  }
-
-  private settle(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.inFlight = null;
-    this.pending.value = false;
   }
 }
