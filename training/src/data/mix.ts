@@ -40,15 +40,22 @@ export function thicknessInto(img: Float32Array, offset: number, amount: number)
 export const ELASTIC_SHARE = 0.5;
 
 /**
- * A DigitSet; augmented: a random affine map, half of the time an elastic distortion, and a third
- * of the time somewhat thicker or thinner ink.
+ * Share of image samples drawn as they are, even when augmenting: the affine map moves and scales a
+ * digit away from the normalized 20x20, centre-of-mass placement that every served input has (and
+ * MNIST's own images have), so some samples keep it exactly.
+ */
+export const PLAIN_IMAGE_SHARE = 0.25;
+
+/**
+ * A DigitSet; augmented (all but PLAIN_IMAGE_SHARE of the draws): a random affine map, half of the
+ * time an elastic distortion, and a third of the time somewhat thicker or thinner ink.
  */
 export function imageSource(name: string, set: DigitSet, affine: AffineRange): SampleSource {
   return {
     name,
     size: set.count,
     draw(k, out, offset, random, augment) {
-      if (augment) {
+      if (augment && random.next() >= PLAIN_IMAGE_SHARE) {
         const elastic = random.next() < ELASTIC_SHARE ? DEFAULT_ELASTIC : null;
         affineInto(out, offset, set.images, k * PIXELS, affine, random, elastic);
         const t = random.next();

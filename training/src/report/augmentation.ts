@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { DEFAULT_AFFINE, DEFAULT_ELASTIC, type AffineRange } from "../augment.js";
 import { PIXELS, type DigitSet } from "../data/dataset.js";
-import { ELASTIC_SHARE, imageSource } from "../data/mix.js";
+import { ELASTIC_SHARE, imageSource, PLAIN_IMAGE_SHARE } from "../data/mix.js";
 import { createRandom } from "../util/random.js";
 import { digitGridPng } from "./images.js";
 
@@ -40,7 +40,7 @@ export async function imageAugmentationGrid(set: DigitSet, variants = 9, seed = 
     }
   }
   const caption =
-    `First column: an MNIST training digit; the others: augmented copies of it as training makes them: ` +
+    `First column: an MNIST training digit; the others: copies of it as training draws them (${Math.round(PLAIN_IMAGE_SHARE * 100)} % as they are, the rest augmented): ` +
     `a random affine map (rotation ±${range.rotateDeg}°, scale ±${Math.round(range.scale * 100)} %, shear ±${range.shear}, shift ±${range.shiftPx} px), ` +
     `for ${Math.round(ELASTIC_SHARE * 100)} % of them an elastic distortion (alpha ${DEFAULT_ELASTIC.alpha}, sigma ${DEFAULT_ELASTIC.sigma} px), ` +
     `and for a third of them thicker or thinner ink. ` +
