@@ -57,6 +57,17 @@ export interface TrainHooks {
   onEpochEnd?(stats: EpochStats): void;
 }
 
+/**
+ * An epoch's validation score: the mean digit accuracy of the validation sets. The share of non-digits
+ * answered null is a floor, not a term of the mean: once it is met, a few more of the few hundred
+ * non-digits must not outweigh digits, and an epoch below it ranks under every epoch that meets it.
+ */
+export function validationScore(digitAccuracy: readonly number[], nonDigitNull: number | null, minNonDigitNull: number): number {
+  if (digitAccuracy.length === 0) throw new Error("validationScore: no digit validation set");
+  const mean = digitAccuracy.reduce((a, b) => a + b, 0) / digitAccuracy.length;
+  return nonDigitNull !== null && nonDigitNull < minNonDigitNull ? mean - 1 : mean;
+}
+
 /** Scores a model after each epoch (higher is better); the best epoch's weights are kept. */
 export interface Validation {
   evaluate(model: tf.LayersModel): { score: number; detail: Record<string, number> };

@@ -18,7 +18,7 @@ import { MNIST_NORMALIZATION } from "../src/normalization.js";
 import { readModelPackage, sha256Hex, writeModelPackage, type PackageInput } from "../src/package.js";
 import { servedLogits } from "../src/model.js";
 import { NOT_A_DIGIT } from "../src/data/strokes.js";
-import { DEFAULT_TRAIN_CONFIG, targetsInto, tfjsLogits, trainTinyVgg } from "../src/train.js";
+import { DEFAULT_TRAIN_CONFIG, targetsInto, tfjsLogits, trainTinyVgg, validationScore } from "../src/train.js";
 
 const PARITY_IMAGES = 512;
 const run = { inputName: ONNX_INPUT_NAME, outputName: ONNX_OUTPUT_NAME, normalization: MNIST_NORMALIZATION };
@@ -114,6 +114,16 @@ describe("ONNX export", () => {
     const spread = (row: number[]): number => Math.max(...row) - Math.min(...row);
     assert.ok(spread(served[1]!) < 0.05, `not-a-digit flattens the answer: spread ${spread(served[1]!)}`);
     assert.throws(() => servedLogits(tf.zeros([1, 10])), /11/);
+  });
+
+  it("picks the best epoch by digit accuracy once enough non-digits are answered null", () => {
+    // more non-digits caught does not outweigh digits once the floor is met
+    assert.ok(validationScore([0.991, 0.9914], 0.965, 0.9) > validationScore([0.9886, 0.9892], 0.99, 0.9));
+    assert.equal(validationScore([0.98, 0.99], 0.95, 0.9), 0.985);
+    // below the floor an epoch ranks under every epoch above it, however good its digits
+    assert.ok(validationScore([0.999, 0.999], 0.85, 0.9) < validationScore([0.95, 0.95], 0.9, 0.9));
+    assert.equal(validationScore([0.97], null, 0.9), 0.97);
+    assert.throws(() => validationScore([], 0.95, 0.9), /no digit validation set/);
   });
 
   describe("model package", () => {

@@ -94,6 +94,18 @@ describe("npm run package", () => {
     assert.deepEqual((await readdir(work)).filter((f) => f.includes("staging")), [], "no staging folder left behind");
   });
 
+  it("refits \"not sure\" under --max-digit-null when given, instead of training's limit", async () => {
+    const target = path.join(work, "stricter");
+    const r = await packageCli(["--model", DEFAULT_MODEL, "--out", target, "--report-dir", path.join(work, "report-stricter"), "--calibration", "1000", "--method", "minmax", "--latency-runs", "50", "--min-accuracy", "0.95", "--max-digit-null", "0.002"]);
+    assert.equal(r.code, 0, r.stderr);
+    const manifest = validateManifest(JSON.parse(await readFile(path.join(target, "manifest.json"), "utf8")) as unknown);
+    assert.match(manifest.calibration?.method ?? "", /at most 0\.2 % of each set's digits null/);
+    const shares = (manifest.metrics as { calibrationNullShare: Record<string, number> }).calibrationNullShare;
+    for (const set of ["mnist-val", "pendigits-val"]) assert.ok(shares[set]! <= 0.002, `${set}: ${shares[set]} null`);
+    const loose = JSON.parse(await readFile(path.join(out, "manifest.json"), "utf8")) as { calibration: { threshold: number } };
+    assert.ok(manifest.calibration!.threshold < loose.calibration.threshold, `threshold ${manifest.calibration!.threshold} vs ${loose.calibration.threshold}`);
+  });
+
   it("refuses to replace a folder that is not a model package", async () => {
     const target = path.join(work, "not-a-package");
     await mkdir(target);
@@ -108,5 +120,8 @@ describe("npm run package", () => {
     const r = await packageCli(["--model", DEFAULT_MODEL, "--out", path.join(work, "x"), "--method", "entropy"]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--method must be one of auto, minmax, percentile/);
+    const share = await packageCli(["--model", DEFAULT_MODEL, "--out", path.join(work, "x"), "--max-digit-null", "2"]);
+    assert.equal(share.code, 2);
+    assert.match(share.stderr, /--max-digit-null must be a fraction/);
   });
 });

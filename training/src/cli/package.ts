@@ -27,6 +27,8 @@ Options:
   --percentile P         the percentile method's clipping point (default ${DEFAULT_PERCENTILE})
   --keep-fp32 NODES      comma-separated Conv/Gemm node names to leave in fp32 (default none), e.g. conv1_1:
                          the first conv has one input channel, where int8 kernels gain nothing
+  --max-digit-null X     refit "not sure" on the int8 model letting at most this share of each validation
+                         set's digits be null (default: the value the training run used)
   --min-accuracy X       refuse the package below this MNIST test accuracy, 0..1 (default 0.99)
   --max-drop X           deploy int8 only if it loses at most X accuracy, 0..1 (default 0.001)
   --latency-budget MS    refuse the package if its median single-sample latency exceeds MS (default 20)
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
       method: { type: "string" },
       percentile: { type: "string" },
       "keep-fp32": { type: "string" },
+      "max-digit-null": { type: "string" },
       "min-accuracy": { type: "string" },
       "max-drop": { type: "string" },
       "latency-budget": { type: "string" },
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
       method: oneOf(values.method, "method", METHODS) ?? "auto",
       percentile,
       keepFp32: (values["keep-fp32"] ?? "").split(",").map((n) => n.trim()).filter((n) => n !== ""),
+      ...(values["max-digit-null"] === undefined ? {} : { maxDigitNull: fraction(values["max-digit-null"], "max-digit-null", 0) }),
       minAccuracy: fraction(values["min-accuracy"], "min-accuracy", 0.99),
       maxAccuracyDrop: values["max-drop"] === undefined ? 0.001 : fraction(values["max-drop"], "max-drop", 0.001),
       latencyBudgetMs: floatFlag(values["latency-budget"], "latency-budget", 20),

@@ -15,11 +15,12 @@ import { argmaxRows, evaluateOnnx, formatConfusion, openSession, onnxLogits } fr
 import { ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, tinyVggToOnnx } from "../export/onnx.js";
 import { writeModelPackage } from "../package.js";
 import { ProgressBar } from "../progress.js";
-import { DEFAULT_TRAIN_CONFIG, tfjsLogits, trainTinyVgg, type TrainConfig, type Validation } from "../train.js";
+import { DEFAULT_TRAIN_CONFIG, tfjsLogits, trainTinyVgg, validationScore, type TrainConfig, type Validation } from "../train.js";
 import { commandLine, floatFlag, intFlag, oneOf, parseFlags, runCli, UsageError } from "./args.js";
 
 /** Most of each validation set's digits that calibration may answer null. */
 const DEFAULT_MAX_DIGIT_NULL = 0.005;
+const DEFAULT_MIN_NON_DIGIT_NULL = 0.9;
 const DEFAULT_EPOCH_SIZE = 60000;
 
 /** Test images compared between TF.js and onnxruntime after export. */
@@ -44,13 +45,15 @@ Data:
   --weights LIST         share of each source in the mix, same order as --data (default: equal)
   --epoch-size N         samples per epoch of a mix (default ${DEFAULT_EPOCH_SIZE}); a single mnist or
                          embedded source without --val/--weights trains on whole passes as before
-  --val LIST             held-out sets that pick the best epoch (mean of each set's digit accuracy
-                         and the generated non-digits' share answered null) and
+  --val LIST             held-out sets that pick the best epoch (mean of each set's digit accuracy,
+                         among the epochs that answer enough generated non-digits null) and
                          calibrate "not sure": pendigits-val (writers 5,10,..,30, never trained on),
                          mnist-val (last 5k MNIST train images, then left out of mnist), folder:DIR.
                          Non-digit validation is generated (own seed, training templates).
   --max-digit-null X     calibration: at most this share of each validation set's digits may be
                          answered null (default ${DEFAULT_MAX_DIGIT_NULL})
+  --min-non-digit-null X best epoch: prefer epochs whose validation non-digits are answered null at
+                         least this often (default ${DEFAULT_MIN_NON_DIGIT_NULL})
   --mnist-dir DIR        folder with the MNIST IDX files (default: ../shared/data/mnist beside the repo)
   --not-mnist FILE       the seed set's tar.gz (default ../shared/data/not-mnist-digits/...)
   --pendigits FILE       pendigits-orig.tra (default ../shared/data/pendigits/...)
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
       "epoch-size": { type: "string" },
       val: { type: "string" },
       "max-digit-null": { type: "string" },
+      "min-non-digit-null": { type: "string" },
       "mnist-dir": { type: "string" },
       "not-mnist": { type: "string" },
       pendigits: { type: "string" },
@@ -140,6 +144,8 @@ async function main(): Promise<void> {
     }
   }
   const maxDigitNull = floatFlag(values["max-digit-null"], "max-digit-null", DEFAULT_MAX_DIGIT_NULL);
+  const minNonDigitNull = floatFlag(values["min-non-digit-null"], "min-non-digit-null", DEFAULT_MIN_NON_DIGIT_NULL);
+  if (minNonDigitNull > 1) throw new UsageError(`--min-non-digit-null is a share (0..1], got ${minNonDigitNull}`);
   const epochSize = intFlag(values["epoch-size"], "epoch-size", DEFAULT_EPOCH_SIZE);
   const base = defaultPaths();
   const paths: DataPaths = {
@@ -175,6 +181,7 @@ async function main(): Promise<void> {
     epochSize,
     val: valSets,
     maxDigitNull,
+    minNonDigitNull,
     width: config.width,
     epochs: config.epochs,
     batchSize: config.batchSize,
@@ -252,8 +259,12 @@ async function main(): Promise<void> {
               const nonDigits = [{ name: "non-digits-val", logits: tfjsLogits(model, valNonDigits, valNonDigits.count, config.normalization) }];
               detail["non-digits-val"] = calibrate({ digits, nonDigits, maxDigitNull }).nullShare["non-digits-val"] ?? 0;
             }
-            const values = Object.values(detail);
-            return { score: values.reduce((a, b) => a + b, 0) / values.length, detail };
+            const score = validationScore(
+              digits.map(({ name }) => detail[name]!),
+              detail["non-digits-val"] ?? null,
+              minNonDigitNull,
+            );
+            return { score, detail };
           },
         };
   let bar: ProgressBar | undefined;
@@ -273,7 +284,7 @@ async function main(): Promise<void> {
     if (await hasCheckpoint(checkpointDir)) log(`the checkpoint in ${checkpointDir} is kept: continue with --resume and the same options`);
     throw err;
   });
-  if (validation) log(`kept epoch ${result.bestEpoch} (best mean validation score: digit accuracy per set, non-digits answered null)`);
+  if (validation) log(`kept epoch ${result.bestEpoch} (best mean digit accuracy of the validation sets among the epochs answering at least ${(100 * minNonDigitNull).toFixed(0)} % of the non-digits null)`);
   log(`trained in ${result.durationS.toFixed(1)} s (${result.imagesPerSecond.toFixed(0)} images/s), ${result.parameters} parameters`);
 
   const onnx = tinyVggToOnnx(result.model, { name, producerVersion: version });
@@ -338,7 +349,7 @@ async function main(): Promise<void> {
       optimizer: "adam",
       augment: config.augment,
       data: dataLabel,
-      ...(mixShares ? { mix: mixShares, epochSize, validationSets: valSets, maxDigitNull, limitPerSource: limit ?? null } : {}),
+      ...(mixShares ? { mix: mixShares, epochSize, validationSets: valSets, maxDigitNull, minNonDigitNull, limitPerSource: limit ?? null } : {}),
       trainCount,
       backend,
       parameters: result.parameters,

@@ -40,6 +40,8 @@ export interface FinalizeOptions {
   percentile?: number;
   /** names of Conv/Gemm nodes to leave in fp32 (default none: every Conv and Gemm is int8) */
   keepFp32?: string[];
+  /** "not sure" refit: this share of each validation set's digits may be null (default: what training used) */
+  maxDigitNull?: number;
   /** the gate: minimum accuracy on MNIST test (default 0.99) */
   minAccuracy?: number;
   /** int8 is deployed when it loses at most this much accuracy (default 0.001 = 0.1 point) */
@@ -106,8 +108,8 @@ function calibrationData(data: PackagerData, options: FinalizeOptions): { set: D
 
 /**
  * The "not sure" calibration fitted again on the int8 model's own logits, on the validation sets and with
- * the digit-null limit that training used (recorded in its manifest). Null when training did not
- * calibrate, or used a set this step cannot load (a folder).
+ * the digit-null limit that training used (recorded in its manifest) unless `maxDigitNull` is given. Null
+ * when training did not calibrate, or used a set this step cannot load (a folder).
  */
 async function refitCalibration(
   model: Uint8Array,
@@ -115,6 +117,7 @@ async function refitCalibration(
   src: Manifest,
   data: PackagerData,
   pendigitsFile: string | undefined,
+  maxDigitNull: number | undefined,
   log: (line: string) => void,
 ): Promise<CalibrationReport | null> {
   const training = src.training as { validationSets?: unknown; maxDigitNull?: unknown };
@@ -130,7 +133,7 @@ async function refitCalibration(
     }
   }
   const paths = { ...defaultPaths(), ...(pendigitsFile === undefined ? {} : { pendigits: pendigitsFile }) };
-  return calibrateOnnx(model, run, sets, renderDrawingSet(await nonDigitValidation(paths)), training.maxDigitNull);
+  return calibrateOnnx(model, run, sets, renderDrawingSet(await nonDigitValidation(paths)), maxDigitNull ?? training.maxDigitNull);
 }
 
 const accuracyOf = (s: ModelScore | null): number | null => (s === null ? null : s.accuracy);
@@ -177,7 +180,8 @@ export async function finalizePackage(fp32Dir: string, outDir: string, options: 
   log(`package: ${decision}`);
 
   // The deployed model's own confidences set "not sure": int8 logits differ a little from fp32 ones.
-  const refit = deployed === "int8" ? await refitCalibration(chosen.model, run, src, data, options.pendigitsFile, log) : null;
+  const refit = deployed === "int8" ? await refitCalibration(chosen.model, run, src, data, options.pendigitsFile, options.maxDigitNull, log) : null;
+  if (options.maxDigitNull !== undefined && refit === null) log(`package: warning: --max-digit-null is unused: "not sure" is not refitted (${deployed} deployed, or no usable validation sets)`);
   if (refit !== null) {
     const c = refit.calibration;
     log(
