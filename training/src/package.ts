@@ -1,5 +1,5 @@
 // Writes a model package (model.onnx + manifest.json, as in DESIGN.md), validated before anything is written.
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { MANIFEST_FILE, MODEL_FILE, validateManifest, type Calibration, type Manifest } from "@digit-kiosk/runtime/contracts/manifest";
 import { sha256Hex } from "@digit-kiosk/runtime/util/sha256";
@@ -61,26 +61,4 @@ export async function writeModelPackage(dir: string, input: PackageInput): Promi
   await writeFileAtomic(path.join(dir, MODEL_FILE), input.onnx);
   await writeFileAtomic(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
-}
-
-/** Reads and checks a package: the manifest must validate and its sha256 must match model.onnx. */
-export async function readModelPackage(dir: string): Promise<{ manifest: Manifest; model: Uint8Array }> {
-  const manifestPath = path.join(dir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = await readFile(manifestPath, "utf8");
-  } catch {
-    throw new Error(`no ${MANIFEST_FILE} in ${dir}: not a model package`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${manifestPath} is not valid JSON: ${(err as Error).message}`);
-  }
-  const manifest = validateManifest(parsed);
-  const model = new Uint8Array(await readFile(path.join(dir, MODEL_FILE)));
-  const actual = sha256Hex(model);
-  if (actual !== manifest.sha256) throw new Error(`${MODEL_FILE} in ${dir} has sha256 ${actual}, its manifest says ${manifest.sha256}`);
-  return { manifest, model };
 }

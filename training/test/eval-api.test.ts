@@ -15,7 +15,7 @@ import { drawingItem, evaluateApi, pngItem } from "../src/eval/api.js";
 import { evaluateOffline } from "../src/eval/offline.js";
 import { scoreAnswers } from "../src/eval/report.js";
 import { loadNonDigits } from "../src/non-digits/store.js";
-import { readModelPackage } from "../src/package.js";
+import { readPackage } from "@digit-kiosk/runtime/model/package";
 
 const MODEL_DIR = path.join(REPO_ROOT, "runtime", "models", "default");
 
@@ -23,7 +23,7 @@ describe("eval through the API", () => {
   it("answers strokes and PNGs exactly like the offline evaluation of the served package", async () => {
     const drawings = [...pendigitsSplit(await loadPendigits(), "val").filter((_, i) => i % 15 === 0), ...(await loadNonDigits()).slice(0, 40)];
     const mnist = loadEmbeddedMnist("test");
-    const { manifest, model } = await readModelPackage(MODEL_DIR);
+    const { manifest, model } = await readPackage(MODEL_DIR);
     const staticDir = await mkdtemp(path.join(os.tmpdir(), "dk-eval-"));
     const app = await startApp({ host: "127.0.0.1", port: 0, staticDir, modelDir: MODEL_DIR });
     try {

@@ -15,7 +15,8 @@ import { hasMnist, loadMnistIdx } from "../src/data/mnist-idx.js";
 import { argmaxRows, onnxLogits, openSession, score } from "../src/evaluate.js";
 import { ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, permuteDenseRowsNhwcToNchw, tinyVggToOnnx } from "../src/export/onnx.js";
 import { MNIST_NORMALIZATION } from "../src/normalization.js";
-import { readModelPackage, sha256Hex, writeModelPackage, type PackageInput } from "../src/package.js";
+import { readPackage } from "@digit-kiosk/runtime/model/package";
+import { sha256Hex, writeModelPackage, type PackageInput } from "../src/package.js";
 import { servedLogits } from "../src/model.js";
 import { NOT_A_DIGIT } from "../src/data/strokes.js";
 import { DEFAULT_TRAIN_CONFIG, targetsInto, tfjsLogits, trainTinyVgg, validationScore } from "../src/train.js";
@@ -167,7 +168,7 @@ describe("ONNX export", () => {
         std: MNIST_NORMALIZATION.std,
       });
       assert.deepEqual(manifest.output, { name: "logits", kind: "logits" });
-      const reread = await readModelPackage(out);
+      const reread = await readPackage(out);
       assert.equal(reread.manifest.sha256, manifest.sha256);
     });
 
@@ -175,7 +176,7 @@ describe("ONNX export", () => {
       const out = path.join(dir, "again");
       await writeModelPackage(out, { ...input(), version: "1" });
       const second = await writeModelPackage(out, { ...input(), version: "2" });
-      assert.equal((await readModelPackage(out)).manifest.version, "2");
+      assert.equal((await readPackage(out)).manifest.version, "2");
       assert.equal(second.version, "2");
     });
 
@@ -194,7 +195,7 @@ describe("ONNX export", () => {
       const out = path.join(dir, "tampered");
       await writeModelPackage(out, input());
       await writeFile(path.join(out, MODEL_FILE), Buffer.concat([Buffer.from(onnx), Buffer.from([0])]));
-      await assert.rejects(readModelPackage(out), /sha256/);
+      await assert.rejects(readPackage(out), /sha256/);
     });
   });
 });

@@ -54,11 +54,12 @@ export function checkSessionIo(session: ort.InferenceSession, manifest: Manifest
   return { problems, maxBatch };
 }
 
-export async function loadPackage(dir: string, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<LoadedModel> {
+/** Reads a package: the manifest must validate and its sha256 must match model.onnx. */
+export async function readPackage(dir: string): Promise<{ manifest: Manifest; model: Buffer }> {
   const problems: string[] = [];
   const manifestBytes = await readOrProblem(path.join(dir, MANIFEST_FILE), problems);
-  const modelBytes = await readOrProblem(path.join(dir, MODEL_FILE), problems);
-  if (manifestBytes === null || modelBytes === null) throw new PackageError(dir, problems);
+  const model = await readOrProblem(path.join(dir, MODEL_FILE), problems);
+  if (manifestBytes === null || model === null) throw new PackageError(dir, problems);
 
   let manifest: Manifest;
   try {
@@ -66,9 +67,14 @@ export async function loadPackage(dir: string, sessionOptions: ort.InferenceSess
   } catch (err) {
     throw new PackageError(dir, [(err as Error).message]);
   }
-  const actual = sha256Hex(modelBytes);
+  const actual = sha256Hex(model);
   if (actual !== manifest.sha256) throw new PackageError(dir, [`sha256 of model.onnx is ${actual}, manifest says ${manifest.sha256}`]);
+  return { manifest, model };
+}
 
+/** Reads a package (readPackage) and creates its onnxruntime session, checking the model's input and output. */
+export async function loadPackage(dir: string, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<LoadedModel> {
+  const { manifest, model: modelBytes } = await readPackage(dir);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(modelBytes, {
@@ -82,8 +88,7 @@ export async function loadPackage(dir: string, sessionOptions: ort.InferenceSess
     throw new PackageError(dir, [`onnxruntime cannot load model.onnx: ${(err as Error).message}`]);
   }
 
-  const { problems: ioProblems, maxBatch } = checkSessionIo(session, manifest);
-  problems.push(...ioProblems);
+  const { problems, maxBatch } = checkSessionIo(session, manifest);
   if (problems.length > 0) {
     await session.release();
     throw new PackageError(dir, problems);

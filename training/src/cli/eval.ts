@@ -9,7 +9,7 @@ import { defaultPaths, EVAL_SETS, isEvalSet, loadEvalSet, type DataPaths, type E
 import { drawingItem, evaluateApi, pngItem, type ApiItem } from "../eval/api.js";
 import { evaluateOffline } from "../eval/offline.js";
 import { formatReport, scoreAnswers, type SetReport } from "../eval/report.js";
-import { readModelPackage } from "../package.js";
+import { readPackage } from "@digit-kiosk/runtime/model/package";
 import { ProgressBar } from "../progress.js";
 import { intFlag, parseFlags, runCli, UsageError } from "./args.js";
 
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     }
   } else {
     const dir = path.resolve(values.model!);
-    const { manifest, model } = await readModelPackage(dir);
+    const { manifest, model } = await readPackage(dir);
     header = { model: { name: manifest.name, version: manifest.version, sha256: manifest.sha256, dir, calibration: manifest.calibration ?? null } };
     for (const name of sets as EvalSetName[]) {
       const data = await loadEvalSet(name, paths);

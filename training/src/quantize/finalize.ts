@@ -15,7 +15,8 @@ import { REPO_ROOT } from "../data/mnist-idx.js";
 import { defaultPaths, MNIST_VAL_COUNT, nonDigitValidation } from "../data/sets.js";
 import { renderDrawingSet } from "../eval/offline.js";
 import type { OnnxRunOptions } from "../evaluate.js";
-import { readModelPackage, sha256Hex } from "../package.js";
+import { readPackage } from "@digit-kiosk/runtime/model/package";
+import { sha256Hex } from "../package.js";
 import { imageAugmentationGrid, augmentationFromInput, type AugmentationInput } from "../report/augmentation.js";
 import { readHistory } from "../report/history.js";
 import { writeReport, type MethodRow, type ModelFacts, type ReportData } from "../report/report.js";
@@ -73,7 +74,7 @@ export interface FinalizeResult {
 
 /** The fp32 model and manifest of a package: model.onnx, or model-fp32.onnx of an already quantized package. */
 export async function readFp32(dir: string): Promise<{ manifest: Manifest; model: Uint8Array }> {
-  const { manifest, model } = await readModelPackage(dir);
+  const { manifest, model } = await readPackage(dir);
   if (manifest.quantization === "none") return { manifest, model };
   const fp32 = new Uint8Array(await readFile(path.join(dir, FP32_FILE)));
   const expected = (manifest.metrics.fp32 as { sha256?: unknown } | undefined)?.sha256;
