@@ -77,9 +77,10 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, what: stri
 
 export const defaultModelDir = path.join(repoRoot, "runtime", "models", "default");
 
-/** Waits for the default model package (it may still be training when the tests start). */
-export async function waitForDefaultModel(limitMs = 10 * 60 * 1000): Promise<void> {
-  await waitFor(async () => ((await stat(path.join(defaultModelDir, "manifest.json"))).isFile() ? true : undefined), "runtime/models/default/manifest.json", limitMs, 2000);
+/** The bundle ships the committed default model package: without it the checkout is broken. */
+async function assertDefaultModel(): Promise<void> {
+  const manifest = path.join(defaultModelDir, "manifest.json");
+  if (!(await stat(manifest).catch(() => null))?.isFile()) throw new Error(`${manifest} is missing: the bundle ships the committed default model`);
 }
 
 /** What `npm run bundle` prints as its last line, read back by the tests. */
@@ -123,7 +124,7 @@ async function withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
 
 /** The bundle for arch built by `npm run bundle` from the current tree: reused while its inputs are unchanged. */
 export async function ensureBundle(arch: Arch): Promise<BuiltBundle> {
-  await waitForDefaultModel();
+  await assertDefaultModel();
   return withLock(`bundle-${arch}`, async () => {
     for (const built of ["runtime/dist/main.js", "kiosk/dist/index.html"]) {
       if (!(await stat(path.join(repoRoot, built)).catch(() => null))) {
