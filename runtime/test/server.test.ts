@@ -235,3 +235,25 @@ describe("WebSocket /ws", () => {
     again.close();
   });
 });
+
+describe("stopping", () => {
+  test("closes the connections it holds, keep-alive HTTP ones included", async () => {
+    const own = await startTestApp();
+    // a raw keep-alive connection, as a browser keeps one between requests
+    const socket = net.connect(own.port, "127.0.0.1");
+    await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    let answer = "";
+    const answered = new Promise<void>((resolve) => socket.on("data", (d: Buffer) => ((answer += d.toString("latin1")), answer.includes("\r\n\r\n") && resolve())));
+    socket.write("GET /healthz HTTP/1.1\r\nHost: kiosk\r\nConnection: keep-alive\r\n\r\n");
+    await answered;
+    assert.match(answer, /^HTTP\/1\.1 200/);
+    await own.stop();
+    // without the server closing it, the socket stays open and this waits for ever (the guard ends it)
+    let guard: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([closed.then(() => "closed"), new Promise<string>((resolve) => (guard = setTimeout(() => resolve("still open"), 5000)))]);
+    clearTimeout(guard);
+    socket.destroy();
+    assert.equal(outcome, "closed");
+  });
+});

@@ -12,6 +12,14 @@ import { sendBytes, sendError, sendJson, type ResponseState } from "./respond.js
 import type { KioskRoutes } from "./routes-kiosk.js";
 import type { StaticFile } from "./static.js";
 
+// The installed binary has App.close(); the package's own typings leave it out.
+declare module "uWebSockets.js" {
+  interface TemplatedApp {
+    /** Closes the app's listen sockets and every connection it holds, keep-alive HTTP ones included. */
+    close(): void;
+  }
+}
+
 const log = logger("http");
 
 /** Most WebSocket messages one socket may have waiting; more get a 429-style error. */
@@ -39,6 +47,7 @@ export class HttpServer {
   private readonly sockets = new Set<uWS.WebSocket<SocketData>>();
   private readonly startedAt = Date.now();
   private boundPort = 0;
+  private app: uWS.TemplatedApp | null = null;
   /** the deploy receiver's loopback-only, token-protected model swap (server/admin.ts) */
   private readonly admin: AdminRoutes;
 
@@ -52,6 +61,7 @@ export class HttpServer {
 
   async start(): Promise<void> {
     const app = uWS.App();
+    this.app = app;
     app.get("/healthz", (res) => this.health(res));
     app.post("/api/predict", (res, req) => this.predictHttp(res, req));
     app.any("/api/predict", (res) => {
@@ -117,6 +127,9 @@ export class HttpServer {
       }
     }
     this.sockets.clear();
+    // keep-alive HTTP connections (a browser keeps one open) would otherwise stay open to a stopped server
+    this.app?.close();
+    this.app = null;
     await Promise.resolve();
   }
 
