@@ -14,7 +14,7 @@ import { scoreAnswers } from "../src/eval/report.js";
 import { loadNonDigits } from "../src/non-digits/store.js";
 
 const MODEL_DIR = path.join(REPO_ROOT, "runtime", "models", "default");
-/** The product's aim (issue 4): at least 90 % of non-digits null (the default 2026.11.29-reject32 measured 95.3 %). */
+/** The product's aim (issue 4): at least 90 % of non-digits null (the default 2026.11.29-plain32 measured 95.3 %). */
 const MIN_NON_DIGIT_NULL = 0.9;
 const MAX_DIGIT_NULL = 0.01;
 

@@ -85,10 +85,10 @@ Checkpoints:
 The test accuracy is measured on the MNIST test set (10k) when it is available, else on the
 embedded test split. Every number in the manifest comes from this run.
 
-Example (the bundled default model, 41 minutes on a 2-core workstation; then npm run package):
-  npm run train -- --data mnist,not-mnist,pendigits,non-digits --weights 0.5,0.1,0.28,0.12 \
-    --val pendigits-val,mnist-val --max-digit-null 0.007 --width 32 --epochs 20 --epoch-size 50000 \
-    --name tinyvgg-strokes --version 2026.11.29-reject32`;
+Example (the bundled default model, 57 minutes on a 2-core workstation; then npm run package):
+  npm run train -- --data mnist,not-mnist,pendigits,non-digits --weights 0.55,0.07,0.28,0.10 \
+    --val pendigits-val,mnist-val --width 32 --epochs 30 --epoch-size 50000 \
+    --name tinyvgg-strokes --version 2026.11.29-plain32`;
 
 function defaultVersion(now: Date): string {
   const p = (n: number): string => String(n).padStart(2, "0");
