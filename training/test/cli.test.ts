@@ -53,11 +53,12 @@ describe("training CLIs", () => {
     args.push("--width", "4", "--batch-size", "64", "--val", "pendigits-val", "--version", "0.0.2-mix", "--out", out);
     const trained = await cli("train.ts", args);
     assert.match(trained.stderr, /source pendigits: 300 samples, weight 2/);
-    assert.match(trained.stderr, /kept epoch [12] \(best mean validation score: digit accuracy per set, non-digits answered null\)/);
+    assert.match(trained.stderr, /kept epoch [12] \(best mean digit accuracy of the validation sets among the epochs answering at least 90 % of the non-digits null\)/);
     assert.match(trained.stderr, /calibration: temperature [\d.]+ .*threshold [\d.]+/);
     const manifest = validateManifest(JSON.parse(await readFile(path.join(out, "manifest.json"), "utf8")) as unknown);
     assert.ok(manifest.calibration !== undefined && manifest.calibration.temperature > 0);
     assert.deepEqual(manifest.training.validationSets, ["pendigits-val"]);
+    assert.equal(manifest.training.minNonDigitNull, 0.9);
     assert.equal(manifest.training.data, "embedded,pendigits,non-digits");
 
     const evaluated = await cli("eval.ts", ["--model", out, "--set", "pendigits-val,non-digits", "--json"]);
@@ -71,7 +72,7 @@ describe("training CLIs", () => {
   it("eval refuses a folder that is not a package and train rejects bad flags, with exit codes", async () => {
     await assert.rejects(cli("eval.ts", ["--model", dir]), (err: { code: number; stderr: string }) => {
       assert.equal(err.code, 1);
-      assert.match(err.stderr, /no manifest\.json in/);
+      assert.match(err.stderr, /model package .* is invalid: cannot read manifest\.json: ENOENT/);
       return true;
     });
     await assert.rejects(cli("train.ts", ["--epochs", "zero"]), (err: { code: number; stderr: string }) => {
