@@ -20,6 +20,7 @@ import { commandLine, floatFlag, intFlag, oneOf, parseFlags, runCli, UsageError 
 
 /** Most of each validation set's digits that calibration may answer null. */
 const DEFAULT_MAX_DIGIT_NULL = 0.005;
+/** The best epoch is chosen among the epochs that answer at least this share of validation non-digits null. */
 const DEFAULT_MIN_NON_DIGIT_NULL = 0.9;
 const DEFAULT_EPOCH_SIZE = 60000;
 
