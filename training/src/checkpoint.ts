@@ -167,17 +167,18 @@ export async function readCheckpoint(dir: string): Promise<{ state: CheckpointSt
 
 /** Throws unless the checkpoint was made for the same key (naming the differing fields of JSON keys). */
 export function checkCheckpointKey(dir: string, saved: string, current: string): void {
-  if (saved === current) return;
-  const diff = describeDifference(saved, current);
-  throw new Error(`the checkpoint in ${dir} was made with a different training config${diff === "" ? "" : ` (${diff})`}; run with the same options, or delete ${dir} to start over`);
+  refuseDifferent(dir, "config", saved, current, "run with the same options, or ");
 }
 
 /** The trainer's own check that its setup (config, data sizes, backend) matches the checkpoint's. */
 export function checkCheckpointSetup(dir: string, saved: Record<string, unknown>, current: Record<string, unknown>): void {
-  const a = JSON.stringify(saved);
-  const b = JSON.stringify(current);
-  if (a === b) return;
-  throw new Error(`the checkpoint in ${dir} was made with a different training setup (${describeDifference(a, b)}); delete ${dir} to start over`);
+  refuseDifferent(dir, "setup", JSON.stringify(saved), JSON.stringify(current), "");
+}
+
+function refuseDifferent(dir: string, what: string, savedJson: string, currentJson: string, advice: string): void {
+  if (savedJson === currentJson) return;
+  const diff = describeDifference(savedJson, currentJson);
+  throw new Error(`the checkpoint in ${dir} was made with a different training ${what}${diff === "" ? "" : ` (${diff})`}; ${advice}delete ${dir} to start over`);
 }
 
 /** "field: old -> new" for each top-level field of two JSON objects that differs; "" when not both objects. */

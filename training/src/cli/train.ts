@@ -11,7 +11,7 @@ import { defaultPaths, isEvalSet, isTrainSource, loadEvalSet, loadTrainSource, n
 import { calibrate, calibrateOnnx, type CalibrationReport } from "../calibration.js";
 import { checkCheckpointKey, hasCheckpoint, readCheckpointState, removeCheckpoint } from "../checkpoint.js";
 import { renderDrawingSet } from "../eval/offline.js";
-import { argmaxRows, evaluateOnnx, formatConfusion, openSession, onnxLogits } from "../evaluate.js";
+import { argmaxRows, evaluateOnnx, formatConfusion, openSession, onnxLogits, score as scorePredictions } from "../evaluate.js";
 import { ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, tinyVggToOnnx } from "../export/onnx.js";
 import { writeModelPackage } from "../package.js";
 import { ProgressBar } from "../progress.js";
@@ -250,10 +250,7 @@ async function main(): Promise<void> {
           evaluate(model: tf.LayersModel) {
             const detail: Record<string, number> = {};
             const digits = valDigits.map(({ name, set }) => ({ name, logits: tfjsLogits(model, set, set.count, config.normalization), labels: set.labels }));
-            for (const { name, logits, labels } of digits) {
-              const top = argmaxRows(logits);
-              detail[name] = top.reduce((right, digit, i) => right + (digit === labels[i] ? 1 : 0), 0) / labels.length;
-            }
+            for (const { name, logits, labels } of digits) detail[name] = scorePredictions(argmaxRows(logits), labels).accuracy;
             // the generated non-digits count as one more validation set: their share answered null
             // once temperature and threshold are fitted as they will be for the package
             if (valNonDigits !== null) {
